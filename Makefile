@@ -1,0 +1,39 @@
+# Front door. `make test` is what CI runs; `make demo` arrives with the controller.
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+CTEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
+CMAKE_ARGS ?=
+
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+
+.PHONY: all deps configure build test test-sanitize lint format clean
+
+all: build
+
+deps:
+	scripts/install-deps
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --no-tests=error -j $(CTEST_JOBS)
+
+test-sanitize:
+	$(MAKE) test BUILD_DIR=build-sanitize CMAKE_ARGS=-DMDO_SANITIZE=ON
+
+lint: configure
+	git ls-files '*.cc' | grep -v '^tests/fuzz/' | \
+	  xargs -r -P $(JOBS) -n 4 clang-tidy -p $(BUILD_DIR) --quiet
+
+format:
+	git ls-files '*.cc' '*.h' | xargs -r clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,92 @@
+// The DNS seam: every check asks its questions through a Resolver. Production uses the c-ares
+// implementation (ares_resolver.h) behind a shared cache; unit tests use MemoryResolver.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mdo::dns {
+
+enum class RecordType : std::uint16_t {
+  kA = 1,
+  kNs = 2,
+  kCname = 5,
+  kSoa = 6,
+  kPtr = 12,
+  kMx = 15,
+  kTxt = 16,
+  kAaaa = 28,
+};
+std::string_view ToString(RecordType type);
+
+// How a question ended. Checks depend on telling these apart: SPF counts NoData and NxDomain as
+// void lookups but turns ServFail and Timeout into temperror; a blacklist treats NxDomain as
+// "not listed" and everything from kServFail on as "could not be determined".
+enum class Outcome {
+  kData,          // the answer section holds records of the asked type
+  kNoData,        // the name exists, no records of this type (NOERROR, empty answer)
+  kNxDomain,      // the name does not exist
+  kServFail,      // the server answered SERVFAIL
+  kRefused,       // the server answered REFUSED
+  kTimeout,       // no usable answer within the timeout and attempts
+  kMalformed,     // an answer arrived but could not be parsed
+  kNetworkError,  // the server could not be reached (connection refused, no route, ...)
+  kCancelled,     // the resolver shut down before an answer came
+};
+std::string_view ToString(Outcome outcome);
+
+// NoData or NxDomain: an authoritative "nothing here".
+inline bool IsNegative(Outcome o) { return o == Outcome::kNoData || o == Outcome::kNxDomain; }
+// The question could not be answered: the truth is unknown.
+inline bool IsFailure(Outcome o) { return o != Outcome::kData && !IsNegative(o); }
+
+struct MxRecord {
+  std::uint16_t preference = 0;
+  std::string exchange;  // lower-case, no trailing dot; "" for the null MX target "."
+  friend bool operator==(const MxRecord&, const MxRecord&) = default;
+};
+
+struct Answer {
+  std::string name;  // the question name as asked, normalised (lower-case, no trailing dot)
+  RecordType type = RecordType::kA;
+  Outcome outcome = Outcome::kTimeout;
+  // Seconds this answer may be reused: the smallest TTL on the path for data, the SOA minimum
+  // (RFC 2308) for negative answers, 0 for failures.
+  std::uint32_t ttl = 0;
+  // One entry per record. TXT: the record's character-strings joined without separator
+  // (RFC 7208 3.3), bytes kept as published. A/AAAA: canonical address text. PTR/CNAME/NS:
+  // target names, lower-case, no trailing dot. Empty for MX (see `mx`).
+  std::vector<std::string> records;
+  std::vector<MxRecord> mx;
+  // Targets of the CNAME records followed to reach the data, in order; the last one owns the
+  // data. Empty when the question name was not an alias.
+  std::vector<std::string> cname_chain;
+  // For failures: what went wrong, for messages ("timed out after 2 attempts to 127.0.0.1:53").
+  std::string error;
+  bool from_cache = false;
+
+  bool ok() const { return outcome == Outcome::kData; }
+  // The name that finally owns the data: the last alias target, or the question name.
+  const std::string& canonical_name() const;
+};
+
+class Resolver {
+ public:
+  using Callback = std::function<void(const Answer&)>;
+
+  virtual ~Resolver() = default;
+
+  // Asks one question. `done` runs exactly once, possibly on another thread and possibly before
+  // Query returns (cache hits). It must not block: hand work elsewhere if it is long.
+  virtual void Query(std::string_view name, RecordType type, Callback done) = 0;
+
+  // Convenience wrappers over Query.
+  std::future<Answer> QueryAsync(std::string_view name, RecordType type);
+  Answer Resolve(std::string_view name, RecordType type);
+};
+
+}  // namespace mdo::dns
