@@ -1,0 +1,52 @@
+// A small Prometheus registry: counters, gauges and histograms with labels, rendered in the text
+// exposition format (version 0.0.4). Thread-safe; cheap enough to update on every DNS query.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mdo::runtime {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class MetricsRegistry {
+ public:
+  enum class Type { kCounter, kGauge, kHistogram };
+
+  // Declares a family; series of undeclared families are rejected by assert.
+  void Declare(const std::string& name, Type type, const std::string& help,
+               std::vector<double> buckets = {});
+
+  void Add(const std::string& name, const Labels& labels, double delta = 1);  // counters, gauges
+  void Set(const std::string& name, const Labels& labels, double value);      // gauges
+  void Observe(const std::string& name, const Labels& labels, double value);  // histograms
+  // Drops every series of `name` whose label `key` equals `value` (e.g. a deleted MailDomain).
+  void RemoveMatching(const std::string& name, const std::string& key, const std::string& value);
+  // Drops every series of `name`.
+  void Clear(const std::string& name);
+
+  double Value(const std::string& name, const Labels& labels) const;  // for tests
+  std::string Render() const;
+
+ private:
+  struct Histogram {
+    std::vector<double> counts;  // per bucket (not cumulative)
+    double sum = 0;
+    double count = 0;
+  };
+  struct Family {
+    Type type = Type::kCounter;
+    std::string help;
+    std::vector<double> buckets;
+    std::map<Labels, double> values;
+    std::map<Labels, Histogram> histograms;
+  };
+
+  mutable std::mutex mu_;
+  std::map<std::string, Family> families_;
+};
+
+}  // namespace mdo::runtime
