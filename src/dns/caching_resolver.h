@@ -1,0 +1,69 @@
+// A shared, thread-safe answer cache in front of any Resolver.
+//
+// - Answers are kept for their TTL, clamped to [min_ttl, max_ttl]. NoData and NxDomain are
+//   kept for their RFC 2308 TTL (SOA), capped by max_negative_ttl.
+// - Failures (SERVFAIL, REFUSED, timeout, malformed, network error) are kept for failure_ttl
+//   seconds (RFC 2308 section 7 allows up to 5 minutes), so a dead zone asked about by many
+//   domains costs one timeout, not one per domain; 0 turns this off. kCancelled is never kept.
+// - Concurrent identical questions (same name and type) share one upstream query; every caller
+//   gets the answer.
+// - An optional bound on entries evicts the least recently used.
+// - Hits have Answer::from_cache set and the remaining TTL in Answer::ttl.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "dns/resolver.h"
+
+namespace mdo::dns {
+
+struct CacheOptions {
+  std::uint32_t min_ttl = 0;              // seconds; raises short TTLs
+  std::uint32_t max_ttl = 86400;          // seconds; 0 disables caching (de-duplication stays)
+  std::uint32_t max_negative_ttl = 3600;  // seconds, for NoData and NxDomain
+  std::uint32_t failure_ttl = 5;          // seconds, for failures; 0: never cached
+  std::size_t max_entries = 200000;       // 0: unbounded
+};
+
+// A snapshot of the counters, for metrics.
+struct ResolverStats {
+  std::uint64_t queries = 0;           // questions asked of the cache
+  std::uint64_t cache_hits = 0;        // answered from the cache
+  std::uint64_t deduplicated = 0;      // joined a question already on the wire
+  std::uint64_t upstream_queries = 0;  // passed to the upstream resolver
+  std::uint64_t evictions = 0;         // entries dropped by the size bound
+  std::size_t entries = 0;             // entries held now (expired ones may linger until asked)
+  // Every answer handed out, by question type and outcome (hits included).
+  std::map<std::pair<RecordType, Outcome>, std::uint64_t> answers;
+};
+
+class CachingResolver : public Resolver {
+ public:
+  // The clock seam: tests pass a function returning a time they control.
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  explicit CachingResolver(std::shared_ptr<Resolver> upstream, CacheOptions options = {},
+                           Clock clock = {});
+  // Drops its reference to the upstream resolver first, so that a resolver it owns alone shuts
+  // down (pending callers get kCancelled) while the cache is still alive.
+  ~CachingResolver() override;
+
+  void Query(std::string_view name, RecordType type, Callback done) override;
+
+  ResolverStats stats() const;
+  // Forgets every cached answer (questions in flight are not affected).
+  void Clear();
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+  std::shared_ptr<Resolver> upstream_;
+};
+
+}  // namespace mdo::dns
