@@ -1,0 +1,399 @@
+// The wire resolver against a real authoritative server (Knot, zones in
+// tests/fixtures/zones/dns) and against the fault-injecting server.
+#include "dns/ares_resolver.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "dns/caching_resolver.h"
+#include "dns/make_resolver.h"
+#include "support/fault_dns_server.h"
+#include "support/knot_server.h"
+#include "support/test_env.h"
+
+namespace mdo::dns {
+namespace {
+
+using mdo::testing::FaultDnsServer;
+using mdo::testing::KnotServer;
+using std::chrono::seconds;
+
+std::filesystem::path ZoneDir() {
+  return mdo::testing::SourceDir() / "tests" / "fixtures" / "zones" / "dns";
+}
+
+std::unique_ptr<AresResolver> MakeAres(const std::string& server, int timeout_ms = 500,
+                                       int attempts = 2, std::size_t max_in_flight = 512) {
+  AresResolver::Options options;
+  auto address = ParseServerAddress(server);
+  EXPECT_TRUE(address.ok());
+  if (!address.ok()) return nullptr;
+  options.servers = {*address};
+  options.timeout_ms = timeout_ms;
+  options.attempts = attempts;
+  options.max_in_flight = max_in_flight;
+  auto resolver = AresResolver::Create(options);
+  EXPECT_TRUE(resolver.ok()) << resolver.error().message;
+  return resolver.ok() ? std::move(resolver).value() : nullptr;
+}
+
+// Waits for an answer with a generous bound, so a hang fails the test instead of blocking it.
+Answer Ask(Resolver& resolver, std::string_view name, RecordType type) {
+  auto future = resolver.QueryAsync(name, type);
+  if (future.wait_for(seconds(60)) != std::future_status::ready) {
+    ADD_FAILURE() << "no answer for " << name << " within 60 s";
+    return {};
+  }
+  return future.get();
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The DKIM key as the zone file writes it: its quoted strings, joined.
+std::string DkimKeyFromZoneFile() {
+  std::string zone = mdo::testing::ReadFileOrEmpty(ZoneDir() / "dns.test.zone");
+  std::size_t at = zone.find("big._domainkey");
+  std::size_t end = zone.find(')', at);
+  std::string key;
+  for (std::size_t open = zone.find('"', at); open < end; open = zone.find('"', open + 1)) {
+    std::size_t close = zone.find('"', open + 1);
+    key += zone.substr(open + 1, close - open - 1);
+    open = close;
+  }
+  return key;
+}
+
+class KnotResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto knot = KnotServer::Start(mdo::testing::ZonesFromDirectory(ZoneDir()));
+    ASSERT_TRUE(knot.ok()) << knot.error().message;
+    knot_ = std::move(knot).value();
+    resolver_ = MakeAres(knot_->address());
+    ASSERT_NE(resolver_, nullptr);
+  }
+
+  std::unique_ptr<KnotServer> knot_;
+  std::unique_ptr<AresResolver> resolver_;
+};
+
+TEST_F(KnotResolverTest, AnswersEachRecordType) {
+  Answer a = Ask(*resolver_, "www.dns.test", RecordType::kA);
+  ASSERT_EQ(a.outcome, Outcome::kData) << a.error;
+  EXPECT_EQ(Sorted(a.records), (std::vector<std::string>{"192.0.2.10", "192.0.2.11"}));
+  EXPECT_EQ(a.ttl, 120u);
+  EXPECT_TRUE(a.cname_chain.empty());
+
+  Answer aaaa = Ask(*resolver_, "WWW.dns.test.", RecordType::kAaaa);
+  EXPECT_EQ(aaaa.name, "www.dns.test");
+  EXPECT_EQ(aaaa.records, std::vector<std::string>{"2001:db8::10"});
+
+  Answer mx = Ask(*resolver_, "dns.test", RecordType::kMx);
+  ASSERT_EQ(mx.outcome, Outcome::kData) << mx.error;
+  auto records = mx.mx;
+  std::sort(records.begin(), records.end(),
+            [](const MxRecord& x, const MxRecord& y) { return x.preference < y.preference; });
+  EXPECT_EQ(records, (std::vector<MxRecord>{{10, "mx1.dns.test"}, {20, "mx2.dns.test"}}));
+  EXPECT_EQ(mx.ttl, 300u);
+
+  Answer null_mx = Ask(*resolver_, "null-mx.dns.test", RecordType::kMx);
+  EXPECT_EQ(null_mx.mx, (std::vector<MxRecord>{{0, ""}}));
+
+  Answer txt = Ask(*resolver_, "dns.test", RecordType::kTxt);
+  EXPECT_EQ(txt.records, std::vector<std::string>{"v=spf1 ip4:192.0.2.0/24 -all"});
+  EXPECT_EQ(txt.ttl, 200u);
+
+  Answer ptr = Ask(*resolver_, "25.2.0.192.in-addr.arpa", RecordType::kPtr);
+  EXPECT_EQ(Sorted(ptr.records), (std::vector<std::string>{"mail.dns.test", "mx1.dns.test"}));
+  Answer ptr6 =
+      Ask(*resolver_, "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+          RecordType::kPtr);
+  EXPECT_EQ(ptr6.records, std::vector<std::string>{"www.dns.test"});
+
+  Answer ns = Ask(*resolver_, "dns.test", RecordType::kNs);
+  EXPECT_EQ(ns.records, std::vector<std::string>{"ns1.dns.test"});
+  Answer cname = Ask(*resolver_, "alias.dns.test", RecordType::kCname);
+  EXPECT_EQ(cname.records, std::vector<std::string>{"middle.dns.test"});
+  EXPECT_EQ(cname.ttl, 77u);
+  Answer soa = Ask(*resolver_, "dns.test", RecordType::kSoa);
+  EXPECT_EQ(soa.records,
+            std::vector<std::string>{"ns1.dns.test hostmaster.dns.test 1 3600 600 86400 45"});
+}
+
+TEST_F(KnotResolverTest, JoinsTxtStringsAndKeepsRecordsApart) {
+  Answer multi = Ask(*resolver_, "multi.dns.test", RecordType::kTxt);
+  EXPECT_EQ(multi.records,
+            std::vector<std::string>{"v=spf1 ip4:192.0.2.0/24 include:_spf.dns.test -all"});
+  Answer two = Ask(*resolver_, "two.dns.test", RecordType::kTxt);
+  EXPECT_EQ(Sorted(two.records), (std::vector<std::string>{"first record", "second record split"}));
+}
+
+TEST_F(KnotResolverTest, LargeDkimKeyArrivesWhole) {
+  std::string expected = DkimKeyFromZoneFile();
+  ASSERT_GT(expected.size(), 700u);
+  Answer key = Ask(*resolver_, "big._domainkey.dns.test", RecordType::kTxt);
+  ASSERT_EQ(key.outcome, Outcome::kData) << key.error;
+  EXPECT_EQ(key.records, std::vector<std::string>{expected});
+}
+
+TEST_F(KnotResolverTest, FollowsCnameChainsWithTheSmallestTtl) {
+  Answer a = Ask(*resolver_, "alias.dns.test", RecordType::kA);
+  ASSERT_EQ(a.outcome, Outcome::kData) << a.error;
+  EXPECT_EQ(a.records, std::vector<std::string>{"192.0.2.30"});
+  EXPECT_EQ(a.cname_chain, (std::vector<std::string>{"middle.dns.test", "target.dns.test"}));
+  EXPECT_EQ(a.canonical_name(), "target.dns.test");
+  EXPECT_EQ(a.ttl, 77u);
+
+  Answer txt = Ask(*resolver_, "txt-alias.dns.test", RecordType::kTxt);
+  EXPECT_EQ(txt.records,
+            std::vector<std::string>{"v=spf1 ip4:192.0.2.0/24 include:_spf.dns.test -all"});
+  EXPECT_EQ(txt.cname_chain, std::vector<std::string>{"multi.dns.test"});
+
+  Answer dangling = Ask(*resolver_, "dangling.dns.test", RecordType::kA);
+  EXPECT_EQ(dangling.outcome, Outcome::kNxDomain);
+  EXPECT_EQ(dangling.cname_chain, std::vector<std::string>{"nowhere.dns.test"});
+}
+
+TEST_F(KnotResolverTest, TellsNegativeAnswersAndRefusalApart) {
+  Answer nx = Ask(*resolver_, "missing.dns.test", RecordType::kA);
+  EXPECT_EQ(nx.outcome, Outcome::kNxDomain);
+  EXPECT_EQ(nx.ttl, 45u);  // min(SOA TTL 3600, SOA MINIMUM 45)
+  Answer nodata = Ask(*resolver_, "onlytxt.dns.test", RecordType::kA);
+  EXPECT_EQ(nodata.outcome, Outcome::kNoData);
+  EXPECT_EQ(nodata.ttl, 45u);
+  Answer empty_non_terminal = Ask(*resolver_, "empty.dns.test", RecordType::kA);
+  EXPECT_EQ(empty_non_terminal.outcome, Outcome::kNoData);
+  // Knot is authoritative only: a name outside its zones is refused.
+  Answer refused = Ask(*resolver_, "example.org", RecordType::kA);
+  EXPECT_EQ(refused.outcome, Outcome::kRefused);
+  EXPECT_NE(refused.error.find(knot_->address()), std::string::npos) << refused.error;
+}
+
+TEST_F(KnotResolverTest, SeesReloadedZones) {
+  std::string zone = mdo::testing::ReadFileOrEmpty(ZoneDir() / "dns.test.zone");
+  zone.replace(zone.find("1       ; serial"), 1, "2");
+  zone += "fresh IN TXT \"reloaded\"\n";
+  ASSERT_TRUE(knot_->ReplaceZone("dns.test", zone).ok());
+  EXPECT_EQ(Ask(*resolver_, "fresh.dns.test", RecordType::kTxt).records,
+            std::vector<std::string>{"reloaded"});
+}
+
+TEST_F(KnotResolverTest, CallbacksMayAskFollowUpQuestions) {
+  std::promise<std::vector<std::string>> addresses;
+  resolver_->Query("dns.test", RecordType::kMx, [&](const Answer& mx) {
+    // On the loop thread: ask the next question from inside the callback.
+    resolver_->Query(mx.mx.at(0).exchange, RecordType::kA,
+                     [&](const Answer& a) { addresses.set_value(a.records); });
+  });
+  auto future = addresses.get_future();
+  ASSERT_EQ(future.wait_for(seconds(60)), std::future_status::ready);
+  auto records = future.get();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_TRUE(records[0] == "192.0.2.25" || records[0] == "192.0.2.26") << records[0];
+}
+
+TEST_F(KnotResolverTest, ManyQuestionsBeyondTheInFlightBound) {
+  auto narrow = MakeAres(knot_->address(), 2000, 2, /*max_in_flight=*/4);
+  ASSERT_NE(narrow, nullptr);
+  std::vector<std::future<Answer>> futures;
+  for (int i = 0; i < 200; ++i) {
+    futures.push_back(narrow->QueryAsync(i % 2 ? "www.dns.test" : "multi.dns.test",
+                                         i % 2 ? RecordType::kA : RecordType::kTxt));
+  }
+  int ok = 0;
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(seconds(60)), std::future_status::ready);
+    ok += f.get().ok();
+  }
+  EXPECT_EQ(ok, 200);
+}
+
+TEST_F(KnotResolverTest, RejectsInvalidNames) {
+  Answer a = Ask(*resolver_, std::string(64, 'a') + ".dns.test", RecordType::kA);
+  EXPECT_EQ(a.outcome, Outcome::kMalformed);
+  EXPECT_FALSE(a.error.empty());
+}
+
+class FaultResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto fault = FaultDnsServer::Start();
+    ASSERT_TRUE(fault.ok()) << fault.error().message;
+    fault_ = std::move(fault).value();
+    resolver_ = MakeAres(fault_->address(), /*timeout_ms=*/300, /*attempts=*/2);
+    ASSERT_NE(resolver_, nullptr);
+  }
+
+  std::unique_ptr<FaultDnsServer> fault_;
+  std::unique_ptr<AresResolver> resolver_;
+};
+
+TEST_F(FaultResolverTest, TellsEveryOutcomeApart) {
+  struct Case {
+    const char* name;
+    Outcome outcome;
+  };
+  for (const auto& [name, outcome] : std::vector<Case>{
+           {"www.fault.test", Outcome::kData},
+           {"nodata.fault.test", Outcome::kNoData},
+           {"nxdomain.fault.test", Outcome::kNxDomain},
+           {"servfail.fault.test", Outcome::kServFail},
+           {"refused.fault.test", Outcome::kRefused},
+           {"timeout.fault.test", Outcome::kTimeout},
+           {"badrr.fault.test", Outcome::kMalformed},
+           {"ptrloop.fault.test", Outcome::kMalformed},
+       }) {
+    Answer a = Ask(*resolver_, name, RecordType::kA);
+    EXPECT_EQ(a.outcome, outcome) << name << ": " << ToString(a.outcome) << " " << a.error;
+    if (IsFailure(outcome)) {
+      EXPECT_NE(a.error.find(fault_->address()), std::string::npos) << name << ": " << a.error;
+    }
+  }
+  EXPECT_EQ(Ask(*resolver_, "nxdomain.fault.test", RecordType::kA).ttl, 30u);
+}
+
+TEST_F(FaultResolverTest, GarbageRepliesEndAsTimeoutsNotCrashes) {
+  for (const char* name : {"garbage.fault.test", "short.fault.test", "badid.fault.test"}) {
+    Answer a = Ask(*resolver_, name, RecordType::kTxt);
+    EXPECT_TRUE(a.outcome == Outcome::kTimeout || a.outcome == Outcome::kMalformed)
+        << name << ": " << ToString(a.outcome);
+  }
+}
+
+TEST_F(FaultResolverTest, RetriesTruncatedAnswersOverTcp) {
+  Answer tc = Ask(*resolver_, "tc.fault.test", RecordType::kTxt);
+  ASSERT_EQ(tc.outcome, Outcome::kData) << tc.error;
+  EXPECT_EQ(tc.records.size(), 16u);
+  EXPECT_GE(fault_->TcpQueryCount("tc.fault.test"), 1);
+
+  Answer big = Ask(*resolver_, "big.fault.test", RecordType::kTxt);
+  ASSERT_EQ(big.outcome, Outcome::kData) << big.error;
+  EXPECT_EQ(big.records.size(), 16u);
+  EXPECT_EQ(big.records[0].size(), 252u);
+  EXPECT_GE(fault_->TcpQueryCount("big.fault.test"), 1);
+}
+
+TEST_F(FaultResolverTest, ConcurrentIdenticalQuestionsMakeOneWireQuery) {
+  // A timeout well above the server's delay, so c-ares never retries: one question, one query.
+  CachingResolver cache(std::shared_ptr<Resolver>(MakeAres(fault_->address(), 10000, 2)));
+  const std::string name = "delay-300-dedup.fault.test";
+  std::atomic<int> data{0};
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 100; ++i) {
+    threads.emplace_back([&] {
+      cache.Query(name, RecordType::kTxt, [&](const Answer& a) {
+        data += a.ok();
+        ++done;
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (done.load() < 100 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling for the callbacks
+  }
+  EXPECT_EQ(done.load(), 100);
+  EXPECT_EQ(data.load(), 100);
+  EXPECT_EQ(fault_->QueryCount(name), 1);
+  // And the next ask is a cache hit, not a wire query.
+  EXPECT_TRUE(Ask(cache, name, RecordType::kTxt).from_cache);
+  EXPECT_EQ(fault_->QueryCount(name), 1);
+}
+
+TEST_F(FaultResolverTest, ShutdownCancelsPendingQuestions) {
+  // A long timeout and a narrow in-flight bound: some questions are on the wire, some queued.
+  auto slow = MakeAres(fault_->address(), /*timeout_ms=*/20000, /*attempts=*/3,
+                       /*max_in_flight=*/3);
+  ASSERT_NE(slow, nullptr);
+  std::vector<std::future<Answer>> futures;
+  for (int i = 0; i < 10; ++i) {
+    futures.push_back(
+        slow->QueryAsync("timeout-" + std::to_string(i) + ".fault.test", RecordType::kA));
+  }
+  // Wait until the first questions reached the server, then shut down.
+  auto deadline = std::chrono::steady_clock::now() + seconds(30);
+  while (fault_->QueryCount() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the server's counter
+  }
+  EXPECT_GE(fault_->QueryCount(), 3);
+  slow.reset();
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(seconds(0)), std::future_status::ready);
+    Answer a = f.get();
+    EXPECT_EQ(a.outcome, Outcome::kCancelled);
+    EXPECT_FALSE(a.error.empty());
+  }
+}
+
+TEST(AresResolverTest, DeadServerGivesABoundedTimeout) {
+  // A bound UDP socket that never answers (and no TCP listener).
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto resolver = MakeAres("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), 200, 2);
+  ASSERT_NE(resolver, nullptr);
+  Answer a = Ask(*resolver, "www.dead.test", RecordType::kA);
+  EXPECT_EQ(a.outcome, Outcome::kTimeout);
+  EXPECT_NE(a.error.find("no answer"), std::string::npos) << a.error;
+  ::close(fd);
+}
+
+TEST(AresResolverTest, NothingListeningIsANetworkError) {
+  int port = mdo::testing::FreePort();
+  auto resolver = MakeAres("127.0.0.1:" + std::to_string(port), 200, 2);
+  ASSERT_NE(resolver, nullptr);
+  Answer a = Ask(*resolver, "www.nowhere.test", RecordType::kA);
+  EXPECT_EQ(a.outcome, Outcome::kNetworkError) << ToString(a.outcome) << " " << a.error;
+  EXPECT_NE(a.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << a.error;
+}
+
+TEST(AresResolverTest, RejectsBadOptions) {
+  AresResolver::Options options;
+  options.servers = {*ParseServerAddress("127.0.0.1")};
+  options.timeout_ms = 0;
+  EXPECT_FALSE(AresResolver::Create(options).ok());
+  options.timeout_ms = 100;
+  options.attempts = 0;
+  EXPECT_FALSE(AresResolver::Create(options).ok());
+}
+
+TEST(MakeResolverTest, BuildsTheCachedStackAndReportsBadServers) {
+  ResolverOptions bad;
+  bad.servers = {"127.0.0.1:53", "dns.example:53"};
+  auto failed = MakeResolver(bad);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("dns.example:53"), std::string::npos);
+
+  auto knot = KnotServer::Start(mdo::testing::ZonesFromDirectory(ZoneDir()));
+  ASSERT_TRUE(knot.ok()) << knot.error().message;
+  ResolverOptions options;
+  options.servers = {(*knot)->address()};
+  auto resolver = MakeResolver(options);
+  ASSERT_TRUE(resolver.ok()) << resolver.error().message;
+  EXPECT_TRUE(Ask(**resolver, "www.dns.test", RecordType::kA).ok());
+  Answer again = Ask(**resolver, "www.dns.test", RecordType::kA);
+  EXPECT_TRUE(again.from_cache);
+  ResolverStats stats = (*resolver)->stats();
+  EXPECT_EQ(stats.upstream_queries, 1u);
+  EXPECT_EQ(stats.cache_hits, 1u);
+}
+
+}  // namespace
+}  // namespace mdo::dns
