@@ -1,0 +1,440 @@
+#include "checks/spf/check_host.h"
+
+#include <ctime>
+#include <future>
+#include <optional>
+#include <vector>
+
+#include "checks/spf/macro.h"
+#include "checks/spf/parser.h"
+#include "common/strings.h"
+
+namespace mdo::checks::spf {
+
+namespace {
+
+using dns::Answer;
+using dns::RecordType;
+
+enum class Match { kNoMatch, kMatch, kTempError, kPermError };
+
+struct Evaluation {
+  SpfResult result = SpfResult::kNeutral;
+  std::string explanation;
+  std::string mechanism;
+  std::string domain;
+  std::string detail;
+};
+
+Evaluation Make(SpfResult result, std::string_view domain, std::string mechanism,
+                std::string detail) {
+  Evaluation e;
+  e.result = result;
+  e.domain = std::string(domain);
+  e.mechanism = std::move(mechanism);
+  e.detail = std::move(detail);
+  return e;
+}
+
+SpfResult FromQualifier(Qualifier q) {
+  switch (q) {
+    case Qualifier::kPass:
+      return SpfResult::kPass;
+    case Qualifier::kFail:
+      return SpfResult::kFail;
+    case Qualifier::kSoftFail:
+      return SpfResult::kSoftFail;
+    case Qualifier::kNeutral:
+      return SpfResult::kNeutral;
+  }
+  return SpfResult::kNeutral;
+}
+
+bool EndsWithDomain(std::string_view name, std::string_view domain) {
+  if (name.size() == domain.size()) return EqualsIgnoreCase(name, domain);
+  if (name.size() < domain.size() + 1) return false;
+  return name[name.size() - domain.size() - 1] == '.' &&
+         EqualsIgnoreCase(name.substr(name.size() - domain.size()), domain);
+}
+
+class Evaluator {
+ public:
+  Evaluator(dns::Resolver& resolver, const CheckHostRequest& request,
+            const CheckHostOptions& options)
+      : resolver_(resolver), options_(options) {
+    env_.ip = request.ip.Unmapped();  // RFC 7208 5: a v4-mapped address is an IPv4 address
+    env_.helo = request.helo;
+    env_.receiver = options.receiver;
+    env_.now = std::time(nullptr);
+    std::string sender = request.sender.empty() ? "postmaster@" + request.helo : request.sender;
+    const std::size_t at = sender.rfind('@');
+    if (at == std::string::npos) {
+      env_.local = "postmaster";
+      env_.sender_domain = sender;
+      env_.sender = "postmaster@" + sender;
+    } else {
+      env_.local = sender.substr(0, at);
+      env_.sender_domain = sender.substr(at + 1);
+      if (env_.local.empty()) {
+        env_.local = "postmaster";
+        env_.sender = "postmaster" + sender;
+      } else {
+        env_.sender = std::move(sender);
+      }
+    }
+    env_.validated_name = [this](std::string_view domain) { return ValidatedName(domain); };
+  }
+
+  CheckHostResult Run(std::string_view domain) {
+    Evaluation e = CheckDomain(domain);
+    CheckHostResult out;
+    out.result = e.result;
+    out.explanation = std::move(e.explanation);
+    out.mechanism = std::move(e.mechanism);
+    out.detail = std::move(e.detail);
+    out.domain = std::move(e.domain);
+    out.dns_lookups = lookups_;
+    out.void_lookups = voids_;
+    out.dns_queries = queries_;
+    return out;
+  }
+
+ private:
+  Answer Query(std::string_view name, RecordType type) {
+    ++queries_;
+    return resolver_.Resolve(name, type);
+  }
+
+  RecordType AddressType() const { return env_.ip.is_v4() ? RecordType::kA : RecordType::kAaaa; }
+
+  // 4.3 / 4.4 / 4.5: find and parse the record at `domain`, then evaluate it.
+  Evaluation CheckDomain(std::string_view domain_in) {
+    std::string_view domain = domain_in;
+    if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+    if (!IsValidDomainName(domain, /*require_multi_label=*/true) || domain.front() == '[') {
+      return Make(SpfResult::kNone, domain, "",
+                  "domain " + QuoteForMessage(domain) + " is not a valid multi-label name");
+    }
+    Answer txt = Query(domain, RecordType::kTxt);
+    if (dns::IsFailure(txt.outcome)) {
+      return Make(SpfResult::kTempError, domain, "",
+                  "TXT lookup for " + std::string(domain) +
+                      " failed: " + std::string(dns::ToString(txt.outcome)));
+    }
+    const std::string* found = nullptr;
+    int count = 0;
+    for (const auto& r : txt.records) {
+      if (IsSpfRecord(r)) {
+        ++count;
+        found = &r;
+      }
+    }
+    if (count == 0) {
+      return Make(SpfResult::kNone, domain, "", "no SPF record at " + std::string(domain));
+    }
+    if (count > 1) {
+      return Make(SpfResult::kPermError, domain, "",
+                  std::to_string(count) + " SPF records at " + std::string(domain));
+    }
+    auto record = ParseSpfRecord(*found);
+    if (!record) {
+      return Make(SpfResult::kPermError, domain, record.error().term,
+                  "syntax error in the SPF record of " + std::string(domain) + ": " +
+                      record.error().ToString());
+    }
+    return EvaluateRecord(*record, domain);
+  }
+
+  bool CountLookup(std::string_view domain, std::string_view term, Evaluation* error) {
+    if (++lookups_ > options_.max_dns_lookups) {
+      *error = Make(SpfResult::kPermError, domain, std::string(term),
+                    "too many DNS lookups (more than " + std::to_string(options_.max_dns_lookups) +
+                        ") at " + std::string(term) + " in " + std::string(domain));
+      return false;
+    }
+    return true;
+  }
+
+  // Returns false when the void-lookup limit is exceeded.
+  bool CountVoid() { return ++voids_ <= options_.max_void_lookups; }
+
+  Evaluation EvaluateRecord(const SpfRecord& record, std::string_view domain) {
+    for (const Mechanism& m : record.mechanisms) {
+      Evaluation error;
+      if (CountsAsDnsLookup(m.kind) && !CountLookup(domain, m.text, &error)) return error;
+      std::string detail;
+      const Match match = Evaluate(m, domain, &detail);
+      switch (match) {
+        case Match::kNoMatch:
+          continue;
+        case Match::kTempError:
+          return Make(SpfResult::kTempError, domain, m.text, std::move(detail));
+        case Match::kPermError:
+          return Make(SpfResult::kPermError, domain, m.text, std::move(detail));
+        case Match::kMatch: {
+          Evaluation e = Make(FromQualifier(m.qualifier), domain, m.text, "");
+          if (e.result == SpfResult::kFail) e.explanation = Explain(record, domain);
+          return e;
+        }
+      }
+    }
+    if (record.redirect) {
+      const std::string& term = record.redirect->text;
+      Evaluation error;
+      if (!CountLookup(domain, term, &error)) return error;
+      auto target = ExpandDomain(record.redirect->value, env_, domain);
+      if (!target) {
+        return Make(SpfResult::kPermError, domain, term,
+                    "cannot expand " + term + ": " + target.error().message);
+      }
+      Evaluation inner = CheckDomain(*target);
+      if (inner.result == SpfResult::kNone) {
+        return Make(SpfResult::kPermError, domain, term,
+                    "redirect target " + *target + " has no SPF record (" + inner.detail + ")");
+      }
+      if (inner.mechanism.empty()) inner.mechanism = term;
+      return inner;
+    }
+    return Make(SpfResult::kNeutral, domain, "", "no mechanism matched");
+  }
+
+  bool AddressesMatch(const Answer& answer, int cidr) const {
+    for (const auto& text : answer.records) {
+      auto addr = net::IpAddress::Parse(text);
+      if (addr && env_.ip.InNetwork(*addr, cidr)) return true;
+    }
+    return false;
+  }
+
+  // Target of a/mx/ptr/exists/include; the current domain when the term has none.
+  Result<std::string> Target(const Mechanism& m, std::string_view domain) {
+    if (!m.domain) return std::string(domain);
+    return ExpandDomain(*m.domain, env_, domain);
+  }
+
+  Match Evaluate(const Mechanism& m, std::string_view domain, std::string* detail) {
+    const int cidr = env_.ip.is_v4() ? m.cidr4 : m.cidr6;
+    switch (m.kind) {
+      case MechanismKind::kAll:
+        return Match::kMatch;
+      case MechanismKind::kIp4:
+      case MechanismKind::kIp6:
+        return env_.ip.InNetwork(m.network, cidr) ? Match::kMatch : Match::kNoMatch;
+      default:
+        break;
+    }
+    auto target = Target(m, domain);
+    if (!target) {
+      *detail = "cannot expand " + m.text + ": " + target.error().message;
+      return Match::kPermError;
+    }
+    auto void_lookup = [&](std::string_view why) {
+      if (CountVoid()) return Match::kNoMatch;
+      *detail = "too many void lookups (more than " + std::to_string(options_.max_void_lookups) +
+                "): " + std::string(why);
+      return Match::kPermError;
+    };
+    if (m.kind == MechanismKind::kInclude) {
+      Evaluation inner = CheckDomain(*target);
+      switch (inner.result) {
+        case SpfResult::kPass:
+          return Match::kMatch;
+        case SpfResult::kFail:
+        case SpfResult::kSoftFail:
+        case SpfResult::kNeutral:
+          return Match::kNoMatch;
+        case SpfResult::kTempError:
+          *detail = inner.detail;
+          return Match::kTempError;
+        case SpfResult::kPermError:
+          *detail = inner.detail;
+          return Match::kPermError;
+        case SpfResult::kNone:
+          *detail = "included domain " + *target + " has no SPF record (" + inner.detail + ")";
+          return Match::kPermError;
+      }
+    }
+    // RFC 7208 4.8 and 5: a name that cannot be queried matches nothing.
+    if (!IsValidDomainName(*target, /*require_multi_label=*/false)) {
+      return void_lookup(*target + " is not a valid domain name");
+    }
+    switch (m.kind) {
+      case MechanismKind::kA: {
+        Answer a = Query(*target, AddressType());
+        if (dns::IsFailure(a.outcome)) {
+          *detail = std::string(dns::ToString(AddressType())) + " lookup for " + *target +
+                    " failed: " + std::string(dns::ToString(a.outcome));
+          return Match::kTempError;
+        }
+        if (!a.ok()) return void_lookup(*target + " has no address records");
+        return AddressesMatch(a, cidr) ? Match::kMatch : Match::kNoMatch;
+      }
+      case MechanismKind::kMx:
+        return EvaluateMx(*target, cidr, detail, void_lookup);
+      case MechanismKind::kPtr: {
+        Answer ptr = Query(env_.ip.ReverseName(), RecordType::kPtr);
+        if (dns::IsFailure(ptr.outcome)) return Match::kNoMatch;  // RFC 7208 5.5
+        if (!ptr.ok()) return void_lookup("no PTR records for " + env_.ip.ToString());
+        std::size_t n = 0;
+        for (const auto& name : ptr.records) {
+          if (++n > static_cast<std::size_t>(options_.max_names_per_lookup)) break;
+          if (!EndsWithDomain(name, *target)) continue;
+          Answer addr = Query(name, AddressType());
+          if (addr.ok() && AddressesMatch(addr, env_.ip.is_v4() ? 32 : 128)) {
+            return Match::kMatch;
+          }
+        }
+        return Match::kNoMatch;
+      }
+      case MechanismKind::kExists: {
+        Answer a = Query(*target, RecordType::kA);
+        if (dns::IsFailure(a.outcome)) {
+          *detail = "A lookup for " + *target + " failed: " + std::string(dns::ToString(a.outcome));
+          return Match::kTempError;
+        }
+        if (!a.ok()) return void_lookup(*target + " does not exist");
+        return Match::kMatch;
+      }
+      default:
+        break;
+    }
+    return Match::kNoMatch;
+  }
+
+  template <typename VoidFn>
+  Match EvaluateMx(const std::string& target, int cidr, std::string* detail, VoidFn& void_lookup) {
+    Answer mx = Query(target, RecordType::kMx);
+    if (dns::IsFailure(mx.outcome)) {
+      *detail = "MX lookup for " + target + " failed: " + std::string(dns::ToString(mx.outcome));
+      return Match::kTempError;
+    }
+    if (!mx.ok()) return void_lookup(target + " has no MX records");
+    if (mx.mx.size() > static_cast<std::size_t>(options_.max_names_per_lookup)) {
+      *detail = target + " has " + std::to_string(mx.mx.size()) + " MX records (limit " +
+                std::to_string(options_.max_names_per_lookup) + ")";
+      return Match::kPermError;
+    }
+    // The hosts' address lookups are independent: ask them all at once.
+    std::vector<std::future<Answer>> pending;
+    pending.reserve(mx.mx.size());
+    for (const auto& rr : mx.mx) {
+      if (rr.exchange.empty() || !IsValidDomainName(rr.exchange, false)) continue;  // null MX
+      ++queries_;
+      pending.push_back(resolver_.QueryAsync(rr.exchange, AddressType()));
+    }
+    bool failed = false;
+    bool matched = false;
+    std::string failure;
+    for (auto& f : pending) {
+      Answer a = f.get();
+      if (dns::IsFailure(a.outcome)) {
+        failed = true;
+        failure = "address lookup for MX host " + a.name +
+                  " failed: " + std::string(dns::ToString(a.outcome));
+      } else if (!matched && a.ok() && AddressesMatch(a, cidr)) {
+        matched = true;
+      }
+    }
+    if (matched) return Match::kMatch;
+    if (failed) {
+      *detail = std::move(failure);
+      return Match::kTempError;
+    }
+    return Match::kNoMatch;
+  }
+
+  // %{p} (RFC 7208 7.3): a validated name for the client IP, preferring `domain` or one of its
+  // subdomains. PTR names are fetched and validated once per evaluation.
+  std::string ValidatedName(std::string_view domain) {
+    if (!validated_loaded_) {
+      validated_loaded_ = true;
+      Answer ptr = Query(env_.ip.ReverseName(), RecordType::kPtr);
+      if (ptr.ok()) {
+        std::vector<std::pair<std::string, std::future<Answer>>> pending;
+        for (const auto& name : ptr.records) {
+          if (pending.size() >= static_cast<std::size_t>(options_.max_names_per_lookup)) break;
+          if (!IsValidDomainName(name, false)) continue;
+          ++queries_;
+          pending.emplace_back(name, resolver_.QueryAsync(name, AddressType()));
+        }
+        for (auto& [name, f] : pending) {
+          Answer a = f.get();
+          if (a.ok() && AddressesMatch(a, env_.ip.is_v4() ? 32 : 128)) {
+            validated_.push_back(name);
+          }
+        }
+      }
+    }
+    const std::string* sub = nullptr;
+    for (const auto& name : validated_) {
+      if (EqualsIgnoreCase(name, domain)) return name;
+      if (!sub && EndsWithDomain(name, domain)) sub = &name;
+    }
+    if (sub) return *sub;
+    return validated_.empty() ? "unknown" : validated_.front();
+  }
+
+  // 6.2: the explanation for a fail result; problems fall back to the default explanation.
+  std::string Explain(const SpfRecord& record, std::string_view domain) {
+    if (record.explanation) {
+      auto target = ExpandDomain(record.explanation->value, env_, domain);
+      if (target && IsValidDomainName(*target, false)) {
+        Answer txt = Query(*target, RecordType::kTxt);
+        if (txt.ok() && txt.records.size() == 1) {
+          auto text = ParseMacroString(txt.records.front(), /*explanation=*/true);
+          if (text) {
+            auto expanded = ExpandMacroString(*text, env_, domain);
+            if (expanded) return std::move(*expanded);
+          }
+        }
+      }
+    }
+    auto text = ParseMacroString(options_.default_explanation, true);
+    if (!text) return options_.default_explanation;
+    auto expanded = ExpandMacroString(*text, env_, domain);
+    return expanded ? std::move(*expanded) : options_.default_explanation;
+  }
+
+  dns::Resolver& resolver_;
+  const CheckHostOptions& options_;
+  MacroEnvironment env_;
+  int lookups_ = 0;
+  int voids_ = 0;
+  int queries_ = 0;
+  bool validated_loaded_ = false;
+  std::vector<std::string> validated_;
+};
+
+}  // namespace
+
+std::string_view ToString(SpfResult result) {
+  switch (result) {
+    case SpfResult::kNone:
+      return "none";
+    case SpfResult::kNeutral:
+      return "neutral";
+    case SpfResult::kPass:
+      return "pass";
+    case SpfResult::kFail:
+      return "fail";
+    case SpfResult::kSoftFail:
+      return "softfail";
+    case SpfResult::kTempError:
+      return "temperror";
+    case SpfResult::kPermError:
+      return "permerror";
+  }
+  return "none";
+}
+
+CheckHostResult CheckHost(dns::Resolver& resolver, const CheckHostRequest& request) {
+  return CheckHost(resolver, request, CheckHostOptions{});
+}
+
+CheckHostResult CheckHost(dns::Resolver& resolver, const CheckHostRequest& request,
+                          const CheckHostOptions& options) {
+  Evaluator evaluator(resolver, request, options);
+  return evaluator.Run(request.domain);
+}
+
+}  // namespace mdo::checks::spf
