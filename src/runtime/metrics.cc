@@ -111,16 +111,17 @@ void MetricsRegistry::Observe(const std::string& name, const Labels& labels, dou
   h.count += 1;
 }
 
-void MetricsRegistry::RemoveMatching(const std::string& name, const std::string& key,
-                                     const std::string& value) {
+void MetricsRegistry::RemoveMatching(const std::string& name, const Labels& subset) {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return;
   auto matches = [&](const Labels& labels) {
-    for (const auto& [k, v] : labels) {
-      if (k == key && v == value) return true;
+    for (const auto& wanted : subset) {
+      bool found = false;
+      for (const auto& have : labels) found = found || have == wanted;
+      if (!found) return false;
     }
-    return false;
+    return true;
   };
   std::erase_if(it->second.values, [&](const auto& kv) { return matches(kv.first); });
   std::erase_if(it->second.histograms, [&](const auto& kv) { return matches(kv.first); });

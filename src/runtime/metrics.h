@@ -23,8 +23,9 @@ class MetricsRegistry {
   void Add(const std::string& name, const Labels& labels, double delta = 1);  // counters, gauges
   void Set(const std::string& name, const Labels& labels, double value);      // gauges
   void Observe(const std::string& name, const Labels& labels, double value);  // histograms
-  // Drops every series of `name` whose label `key` equals `value` (e.g. a deleted MailDomain).
-  void RemoveMatching(const std::string& name, const std::string& key, const std::string& value);
+  // Drops every series of `name` carrying all of `subset`'s label values (e.g. a deleted
+  // MailDomain's namespace and name).
+  void RemoveMatching(const std::string& name, const Labels& subset);
   // Drops every series of `name`.
   void Clear(const std::string& name);
 

@@ -40,12 +40,16 @@ TEST(MetricsRegistryTest, RendersCumulativeHistogramBuckets) {
 TEST(MetricsRegistryTest, RemovesSeriesOfADeletedObject) {
   MetricsRegistry r;
   r.Declare("g", MetricsRegistry::Type::kGauge, "g");
-  r.Set("g", {{"name", "a"}}, 1);
-  r.Set("g", {{"name", "b"}}, 1);
-  r.RemoveMatching("g", "name", "a");
-  EXPECT_EQ(r.Value("g", {{"name", "a"}}), 0);
-  EXPECT_EQ(r.Value("g", {{"name", "b"}}), 1);
+  r.Set("g", {{"namespace", "x"}, {"name", "a"}}, 1);
+  r.Set("g", {{"namespace", "y"}, {"name", "a"}}, 1);
+  r.Set("g", {{"namespace", "x"}, {"name", "b"}}, 1);
+  r.RemoveMatching("g", {{"namespace", "x"}, {"name", "a"}});
+  EXPECT_EQ(r.Value("g", {{"namespace", "x"}, {"name", "a"}}), 0);
+  EXPECT_EQ(r.Value("g", {{"namespace", "y"}, {"name", "a"}}), 1);
+  EXPECT_EQ(r.Value("g", {{"namespace", "x"}, {"name", "b"}}), 1);
+  r.RemoveMatching("g", {{"name", "a"}});
   EXPECT_EQ(r.Render().find("name=\"a\""), std::string::npos);
+  EXPECT_NE(r.Render().find("name=\"b\""), std::string::npos);
 }
 
 }  // namespace
