@@ -356,3 +356,38 @@ TEST(ChartConfigTest, OperatorAcceptsTheRenderedConfigAndFlags) {
 
 }  // namespace
 }  // namespace mdo::chart_test
+
+namespace mdo::chart_test {
+namespace {
+
+// Leaf paths of values.yaml: scalars, lists, and maps the schema leaves free-form (no
+// "properties"), such as resources or podAnnotations.
+void ValuePaths(const YAML::Node& value, const nlohmann::json& schema, const std::string& path,
+                std::vector<std::string>& out) {
+  if (value.IsMap() && schema.contains("properties")) {
+    for (const auto& kv : value) {
+      const std::string key = kv.first.Scalar();
+      const nlohmann::json& sub =
+          schema["properties"].contains(key) ? schema["properties"][key] : nlohmann::json::object();
+      ValuePaths(kv.second, sub, path.empty() ? key : path + "." + key, out);
+    }
+    return;
+  }
+  out.push_back(path);
+}
+
+TEST(ChartDocsTest, ReadmeDocumentsEveryValue) {
+  const YAML::Node values = YAML::LoadFile((ChartDir() / "values.yaml").string());
+  const nlohmann::json schema =
+      nlohmann::json::parse(ReadFileOrEmpty(ChartDir() / "values.schema.json"));
+  const std::string readme = ReadFileOrEmpty(ChartDir() / "README.md");
+  std::vector<std::string> paths;
+  ValuePaths(values, schema, "", paths);
+  EXPECT_GE(paths.size(), 60u);
+  for (const std::string& p : paths) {
+    EXPECT_NE(readme.find("| `" + p + "` |"), std::string::npos) << p << " is not in README.md";
+  }
+}
+
+}  // namespace
+}  // namespace mdo::chart_test
