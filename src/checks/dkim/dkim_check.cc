@@ -81,10 +81,6 @@ void JudgeAnswer(const dns::Answer& answer, const DkimCheckOptions& options,
   for (const std::string& text : answer.records) {
     if (LooksLikeKeyRecord(text)) keys.push_back(&text);
   }
-  if (keys.empty() && answer.records.size() == 1) {
-    // One TXT record that is not recognisably a key: judge it anyway, its error is the news.
-    keys.push_back(&answer.records.front());
-  }
   if (keys.empty()) {
     Add(result, "DKIMKeyMissing", Severity::kFail,
         "None of the " + std::to_string(answer.records.size()) + " TXT records at " + where +

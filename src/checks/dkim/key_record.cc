@@ -147,11 +147,18 @@ Result<KeyRecord, ParseError> ParseKeyRecord(std::string_view text) {
 }
 
 bool LooksLikeKeyRecord(std::string_view text) {
-  std::string_view trimmed = TrimWhitespace(text);
-  if (trimmed.starts_with("v=DKIM1")) return true;
-  auto tags = ParseTagList(text);
-  if (!tags.ok()) return false;
-  return std::any_of(tags->begin(), tags->end(), [](const Tag& t) { return t.name == "p"; });
+  // Deliberately looser than the grammar, so that a broken key record is judged (and its syntax
+  // error reported) rather than taken for an unrelated TXT record.
+  std::string compact;
+  for (char c : TrimWhitespace(text)) {
+    if (!IsWhitespace(c)) compact += c;
+  }
+  if (StartsWithIgnoreCase(compact, "v=dkim")) return true;
+  for (std::size_t at = compact.find("p="); at != std::string::npos;
+       at = compact.find("p=", at + 1)) {
+    if (at == 0 || compact[at - 1] == ';') return true;
+  }
+  return false;
 }
 
 }  // namespace mdo::checks::dkim

@@ -33,8 +33,8 @@ struct KeyRecord {
 // valid base64 (folding whitespace allowed), colon lists in h=, s=, t= well formed.
 Result<KeyRecord, ParseError> ParseKeyRecord(std::string_view text);
 
-// True when a TXT record claims to be a DKIM key record: it starts with "v=DKIM1" or parses as a
-// tag list with a p= tag. Used to tell key records from unrelated TXT records at one name.
+// True when a TXT record claims to be a DKIM key record: it starts with "v=DKIM" or has a p= tag
+// (even if the rest does not parse). Tells key records from unrelated TXT records at one name.
 bool LooksLikeKeyRecord(std::string_view text);
 
 // Strict base64 (RFC 4648 alphabet, "=" padding optional, whitespace skipped). Error positions

@@ -118,6 +118,10 @@ TEST(KeyRecordTest, RecognisesKeyRecordsAmongOtherTxtRecords) {
   EXPECT_TRUE(LooksLikeKeyRecord("v=DKIM1; p=abc"));
   EXPECT_TRUE(LooksLikeKeyRecord("  v=DKIM1; broken;"));
   EXPECT_TRUE(LooksLikeKeyRecord("k=rsa; p="));
+  EXPECT_TRUE(LooksLikeKeyRecord("k=rsa; t; p=abc"));  // broken, but meant as a key
+  EXPECT_TRUE(LooksLikeKeyRecord("v = DKIM2; p=abc"));
+  EXPECT_FALSE(LooksLikeKeyRecord("some-verification=abc"));
+  EXPECT_FALSE(LooksLikeKeyRecord("map=1"));
   EXPECT_FALSE(LooksLikeKeyRecord("v=spf1 -all"));
   EXPECT_FALSE(LooksLikeKeyRecord("google-site-verification=abc"));
   EXPECT_FALSE(LooksLikeKeyRecord("k=rsa"));
