@@ -1,0 +1,434 @@
+#include "kube/rest_api_client.h"
+
+#include <cpprest/http_client.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/ssl.hpp>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "common/strings.h"
+#include "kube/credentials.h"
+#include "kube/watch_decoder.h"
+
+namespace mdo::kube {
+namespace {
+
+namespace http = web::http;
+namespace client = web::http::client;
+
+constexpr size_t kWatchReadBytes = 64 << 10;
+
+struct TlsMaterial {
+  std::string ca_pem;
+  std::string cert_pem;
+  std::string key_pem;
+  bool insecure = false;
+};
+
+void ApplyTls(const TlsMaterial& tls, boost::asio::ssl::context& ctx) {
+  if (!tls.ca_pem.empty()) {
+    ctx.add_certificate_authority(boost::asio::buffer(tls.ca_pem.data(), tls.ca_pem.size()));
+  }
+  if (!tls.cert_pem.empty()) {
+    ctx.use_certificate_chain(boost::asio::buffer(tls.cert_pem.data(), tls.cert_pem.size()));
+    ctx.use_private_key(boost::asio::buffer(tls.key_pem.data(), tls.key_pem.size()),
+                        boost::asio::ssl::context::pem);
+  }
+}
+
+// Loads the material once up front so that bad PEM is a config error, not a failure on every
+// request.
+Status CheckTls(const TlsMaterial& tls) {
+  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+  boost::system::error_code ec;
+  if (!tls.ca_pem.empty()) {
+    ctx.add_certificate_authority(boost::asio::buffer(tls.ca_pem.data(), tls.ca_pem.size()), ec);
+    if (ec)
+      return Fail("certificate-authority: not a usable PEM certificate (" + ec.message() + ")");
+  }
+  if (!tls.cert_pem.empty()) {
+    ctx.use_certificate_chain(boost::asio::buffer(tls.cert_pem.data(), tls.cert_pem.size()), ec);
+    if (ec) return Fail("client-certificate: not a usable PEM certificate (" + ec.message() + ")");
+    ctx.use_private_key(boost::asio::buffer(tls.key_pem.data(), tls.key_pem.size()),
+                        boost::asio::ssl::context::pem, ec);
+    if (ec)
+      return Fail("client-key: not a usable PEM key for the certificate (" + ec.message() + ")");
+  }
+  return {};
+}
+
+client::http_client_config MakeHttpConfig(const TlsMaterial& tls,
+                                          std::chrono::milliseconds timeout) {
+  client::http_client_config cfg;
+  cfg.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+  cfg.set_validate_certificates(!tls.insecure);
+  cfg.set_ssl_context_callback([tls](boost::asio::ssl::context& ctx) { ApplyTls(tls, ctx); });
+  return cfg;
+}
+
+std::string BuildQuery(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string q;
+  for (const auto& [k, v] : params) {
+    q += q.empty() ? "?" : "&";
+    q += k + "=" + PercentEncode(v);
+  }
+  return q;
+}
+
+void AddListParams(const ListOptions& o, std::vector<std::pair<std::string, std::string>>& p) {
+  if (!o.label_selector.empty()) p.emplace_back("labelSelector", o.label_selector);
+  if (!o.field_selector.empty()) p.emplace_back("fieldSelector", o.field_selector);
+  if (o.limit > 0) p.emplace_back("limit", std::to_string(o.limit));
+  if (!o.continue_token.empty()) p.emplace_back("continue", o.continue_token);
+  if (!o.resource_version.empty()) p.emplace_back("resourceVersion", o.resource_version);
+  if (!o.resource_version_match.empty()) {
+    p.emplace_back("resourceVersionMatch", o.resource_version_match);
+  }
+}
+
+void AddWriteParams(const WriteOptions& o, bool apply,
+                    std::vector<std::pair<std::string, std::string>>& p) {
+  if (!o.field_manager.empty()) p.emplace_back("fieldManager", o.field_manager);
+  if (apply && o.force) p.emplace_back("force", "true");
+  if (o.dry_run) p.emplace_back("dryRun", "All");
+}
+
+int RetryAfterHeader(const http::http_headers& headers) {
+  auto it = headers.find("Retry-After");
+  if (it == headers.end()) return 0;
+  const std::string& v = it->second;
+  if (v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit)) return 0;
+  return std::stoi(v);
+}
+
+ApiError TransportError(const std::string& what) {
+  ApiError e;
+  e.code = 0;
+  e.reason = "TransportError";
+  e.message = what;
+  return e;
+}
+
+// A watch response body read incrementally: whatever bytes have arrived are decoded, so events
+// are delivered as the server sends them.
+class RestWatchStream final : public WatchStream {
+ public:
+  RestWatchStream(std::shared_ptr<client::http_client> http,
+                  std::shared_ptr<pplx::cancellation_token_source> cancel, http::http_response resp)
+      : http_(std::move(http)),
+        cancel_(std::move(cancel)),
+        response_(std::move(resp)),
+        body_(response_.body()) {}
+
+  ~RestWatchStream() override { Cancel(); }
+
+  ApiResult<std::optional<WatchEvent>> Next() override {
+    while (pending_.empty()) {
+      if (finished_) return std::optional<WatchEvent>();
+      if (cancelled_) return ApiFail(0, "Cancelled", "watch cancelled");
+      std::vector<WatchEvent> events;
+      try {
+        auto buf = body_.streambuf();
+        std::string chunk;
+        size_t avail = buf.in_avail();
+        if (avail == 0) {
+          auto c = buf.bumpc().get();  // waits for data, the end, or cancellation
+          if (c == concurrency::streams::streambuf<uint8_t>::traits::eof()) {
+            finished_ = true;
+            if (Status s = decoder_.Finish(events); !s) return Malformed(s.error().message);
+          } else {
+            chunk.push_back(static_cast<char>(c));
+            avail = buf.in_avail();
+          }
+        }
+        if (avail > 0) {
+          size_t n = std::min(avail, kWatchReadBytes);
+          size_t old = chunk.size();
+          chunk.resize(old + n);
+          size_t got = buf.getn(reinterpret_cast<uint8_t*>(chunk.data() + old), n).get();
+          chunk.resize(old + got);
+        }
+        if (!chunk.empty()) {
+          if (Status s = decoder_.Feed(chunk, events); !s) return Malformed(s.error().message);
+        }
+      } catch (const std::exception& e) {
+        if (cancelled_) return ApiFail(0, "Cancelled", "watch cancelled");
+        return ApiFail(TransportError(std::string("watch stream broken: ") + e.what()));
+      }
+      for (auto& ev : events) pending_.push_back(std::move(ev));
+    }
+    WatchEvent ev = std::move(pending_.front());
+    pending_.pop_front();
+    return std::optional<WatchEvent>(std::move(ev));
+  }
+
+  void Cancel() override {
+    cancelled_ = true;
+    cancel_->cancel();
+  }
+
+ private:
+  Unexpected<ApiError> Malformed(const std::string& message) {
+    finished_ = true;
+    Cancel();
+    return ApiFail(0, "BadWatchEvent", message);
+  }
+
+  std::shared_ptr<client::http_client> http_;
+  std::shared_ptr<pplx::cancellation_token_source> cancel_;
+  http::http_response response_;
+  concurrency::streams::istream body_;
+  WatchDecoder decoder_;
+  std::deque<WatchEvent> pending_;
+  bool finished_ = false;
+  std::atomic<bool> cancelled_{false};
+};
+
+class RestApiClient final : public ApiClient {
+ public:
+  RestApiClient(const ClientConfig& config, RestClientOptions options, Clock& clock,
+                TlsMaterial tls)
+      : config_(config),
+        options_(std::move(options)),
+        tls_(std::move(tls)),
+        tokens_(MakeTokenSource(config, clock)),
+        http_(std::make_shared<client::http_client>(
+            web::uri(config.server), MakeHttpConfig(tls_, options_.request_timeout))),
+        rng_(std::random_device{}()) {
+    if (options_.user_agent.empty()) {
+      options_.user_agent = config.user_agent + "/0.1.0 (linux)";
+    }
+  }
+
+  ApiResult<Json> Get(const ResourceType& type, std::string_view ns, std::string_view name,
+                      std::string_view subresource) override {
+    return Call(http::methods::GET, type.Path(ns, name, subresource), nullptr, "", true);
+  }
+
+  ApiResult<Json> List(const ResourceType& type, std::string_view ns,
+                       const ListOptions& options) override {
+    std::vector<std::pair<std::string, std::string>> p;
+    AddListParams(options, p);
+    return Call(http::methods::GET, type.Path(ns) + BuildQuery(p), nullptr, "", true);
+  }
+
+  ApiResult<std::unique_ptr<WatchStream>> Watch(const ResourceType& type, std::string_view ns,
+                                                const ListOptions& options) override {
+    std::vector<std::pair<std::string, std::string>> p{{"watch", "true"}};
+    ListOptions o = options;
+    o.limit = 0;
+    o.continue_token.clear();
+    AddListParams(o, p);
+    if (o.allow_watch_bookmarks) p.emplace_back("allowWatchBookmarks", "true");
+    if (o.timeout_seconds > 0) p.emplace_back("timeoutSeconds", std::to_string(o.timeout_seconds));
+    std::chrono::milliseconds idle =
+        o.timeout_seconds > 0 ? std::chrono::milliseconds(std::chrono::seconds(o.timeout_seconds)) +
+                                    options_.watch_idle_slack
+                              : options_.watch_default_idle;
+    // Each watch gets its own client: cpprest's timeout is per client and a watch needs a longer
+    // one than plain requests.
+    auto http =
+        std::make_shared<client::http_client>(web::uri(config_.server), MakeHttpConfig(tls_, idle));
+    std::string path = type.Path(ns) + BuildQuery(p);
+    bool auth_retried = false;
+    for (int attempt = 0;; ++attempt) {
+      auto token = tokens_->Token();
+      if (!token) return ApiFail(0, "Unauthorized", "credentials: " + token.error().message);
+      auto cancel = std::make_shared<pplx::cancellation_token_source>();
+      http::http_request req(http::methods::GET);
+      req.set_request_uri(path);
+      SetHeaders(req, *token);
+      ApiError error;
+      try {
+        http::http_response resp = http->request(req, cancel->get_token()).get();
+        if (resp.status_code() == http::status_codes::OK) {
+          return std::unique_ptr<WatchStream>(
+              std::make_unique<RestWatchStream>(http, cancel, std::move(resp)));
+        }
+        std::string body = resp.extract_utf8string(true).get();
+        error = ErrorFromResponse(resp.status_code(), body);
+        if (int ra = RetryAfterHeader(resp.headers()); ra > 0) error.retry_after_seconds = ra;
+      } catch (const std::exception& e) {
+        error = TransportError(e.what());
+      }
+      if (error.IsUnauthorized() && !auth_retried) {
+        auth_retried = true;
+        tokens_->Invalidate();
+        continue;
+      }
+      if (attempt < options_.max_retries && ShouldRetry(true, error)) {
+        Sleep(error, attempt);
+        continue;
+      }
+      return ApiFail(std::move(error));
+    }
+  }
+
+  ApiResult<Json> Create(const ResourceType& type, std::string_view ns, const Json& object,
+                         const WriteOptions& options) override {
+    std::vector<std::pair<std::string, std::string>> p;
+    AddWriteParams(options, false, p);
+    return Call(http::methods::POST, type.Path(ns, "", options.subresource) + BuildQuery(p),
+                &object, "application/json", false);
+  }
+
+  ApiResult<Json> Update(const ResourceType& type, std::string_view ns, const Json& object,
+                         const WriteOptions& options) override {
+    std::string name = MetaString(object, "name");
+    if (name.empty()) return ApiFail(0, "Invalid", "update: the object has no metadata.name");
+    std::vector<std::pair<std::string, std::string>> p;
+    AddWriteParams(options, false, p);
+    return Call(http::methods::PUT, type.Path(ns, name, options.subresource) + BuildQuery(p),
+                &object, "application/json", true);
+  }
+
+  ApiResult<Json> Patch(const ResourceType& type, std::string_view ns, std::string_view name,
+                        PatchType patch_type, const Json& patch,
+                        const WriteOptions& options) override {
+    bool apply = patch_type == PatchType::kApply;
+    if (apply && options.field_manager.empty()) {
+      return ApiFail(0, "Invalid", "server-side apply needs a field manager");
+    }
+    std::vector<std::pair<std::string, std::string>> p;
+    AddWriteParams(options, apply, p);
+    return Call(http::methods::PATCH, type.Path(ns, name, options.subresource) + BuildQuery(p),
+                &patch, PatchContentType(patch_type), /*idempotent=*/apply);
+  }
+
+  ApiResult<Json> Delete(const ResourceType& type, std::string_view ns, std::string_view name,
+                         const DeleteOptions& options) override {
+    Json body;
+    if (!options.propagation_policy.empty()) {
+      body["propagationPolicy"] = options.propagation_policy;
+    }
+    if (!options.precondition_uid.empty()) body["preconditions"]["uid"] = options.precondition_uid;
+    if (!options.precondition_resource_version.empty()) {
+      body["preconditions"]["resourceVersion"] = options.precondition_resource_version;
+    }
+    if (!body.is_null()) {
+      body["kind"] = "DeleteOptions";
+      body["apiVersion"] = "v1";
+    }
+    return Call(http::methods::DEL, type.Path(ns, name), body.is_null() ? nullptr : &body,
+                "application/json", true);
+  }
+
+  ApiResult<Json> GetPath(std::string_view path) override {
+    return Call(http::methods::GET, std::string(path), nullptr, "", true);
+  }
+
+ private:
+  void SetHeaders(http::http_request& req, const std::string& token) {
+    req.headers().add("Accept", "application/json");
+    req.headers().add("User-Agent", options_.user_agent);
+    if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
+  }
+
+  void Sleep(const ApiError& error, int attempt) {
+    double jitter;
+    {
+      std::lock_guard lock(rng_mutex_);
+      jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
+    auto delay = RetryDelay(options_, error, attempt, jitter);
+    spdlog::debug("kube: retrying after {} ({} ms)", error.ToString(), delay.count());
+    std::this_thread::sleep_for(delay);
+  }
+
+  ApiResult<Json> Call(const http::method& method, const std::string& path_and_query,
+                       const Json* body, const std::string& content_type, bool idempotent) {
+    std::string body_text = body ? body->dump() : std::string();
+    bool auth_retried = false;
+    for (int attempt = 0;; ++attempt) {
+      auto token = tokens_->Token();
+      if (!token) return ApiFail(0, "Unauthorized", "credentials: " + token.error().message);
+      http::http_request req(method);
+      req.set_request_uri(path_and_query);
+      SetHeaders(req, *token);
+      if (body) req.set_body(body_text, content_type);
+      ApiError error;
+      try {
+        http::http_response resp = http_->request(req).get();
+        std::string text = resp.extract_utf8string(true).get();
+        int code = resp.status_code();
+        if (code >= 200 && code < 300) {
+          if (text.empty()) return Json::object();
+          Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+          if (doc.is_discarded()) {
+            return ApiFail(code, "InternalError", "the server answered with invalid JSON");
+          }
+          return doc;
+        }
+        error = ErrorFromResponse(code, text);
+        if (int ra = RetryAfterHeader(resp.headers()); ra > 0) error.retry_after_seconds = ra;
+      } catch (const std::exception& e) {
+        error = TransportError(e.what());
+      }
+      if (error.IsUnauthorized() && !auth_retried) {
+        // Rotated token or expired exec credential: fetch a fresh one and try once more.
+        auth_retried = true;
+        tokens_->Invalidate();
+        continue;
+      }
+      if (attempt < options_.max_retries && ShouldRetry(idempotent, error)) {
+        Sleep(error, attempt);
+        continue;
+      }
+      return ApiFail(std::move(error));
+    }
+  }
+
+  ClientConfig config_;
+  RestClientOptions options_;
+  TlsMaterial tls_;
+  std::unique_ptr<TokenSource> tokens_;
+  std::shared_ptr<client::http_client> http_;
+  std::mutex rng_mutex_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace
+
+bool ShouldRetry(bool idempotent, const ApiError& error) {
+  if (error.code == 429) return true;
+  if (!idempotent) return false;
+  if (error.code == 0) return error.reason == "TransportError";
+  return error.code >= 500 && error.code != 501;
+}
+
+std::chrono::milliseconds RetryDelay(const RestClientOptions& options, const ApiError& error,
+                                     int attempt, double jitter_fraction) {
+  if (error.retry_after_seconds > 0) {
+    return std::min<std::chrono::milliseconds>(std::chrono::seconds(error.retry_after_seconds),
+                                               options.retry_max);
+  }
+  double base =
+      static_cast<double>(options.retry_initial.count()) * std::ldexp(1.0, std::min(attempt, 30));
+  double ms = base * (1.0 + std::clamp(jitter_fraction, 0.0, 1.0));
+  ms = std::min(ms, static_cast<double>(options.retry_max.count()));
+  return std::chrono::milliseconds(static_cast<int64_t>(ms));
+}
+
+Result<std::unique_ptr<ApiClient>> NewRestApiClient(const ClientConfig& config,
+                                                    RestClientOptions options, Clock& clock) {
+  TlsMaterial tls{config.ca_pem, config.client_cert_pem, config.client_key_pem,
+                  config.insecure_skip_tls_verify};
+  if (Status s = CheckTls(tls); !s) return Fail("kube client: " + s.error().message);
+  if (!config.tls_server_name.empty()) {
+    spdlog::warn("kube: tls-server-name {} is not supported; verifying the server's host name",
+                 config.tls_server_name);
+  }
+  try {
+    return std::unique_ptr<ApiClient>(
+        std::make_unique<RestApiClient>(config, std::move(options), clock, std::move(tls)));
+  } catch (const std::exception& e) {
+    return Fail("kube client: bad server URL " + QuoteForMessage(config.server) + ": " + e.what());
+  }
+}
+
+}  // namespace mdo::kube
