@@ -374,6 +374,21 @@ TEST(AresResolverTest, RejectsBadOptions) {
   EXPECT_FALSE(AresResolver::Create(options).ok());
 }
 
+TEST(AresResolverTest, TalksToIpv6Servers) {
+  KnotServer::Options options;
+  options.listen_ipv6 = true;
+  auto knot = KnotServer::Start(mdo::testing::ZonesFromDirectory(ZoneDir()), options);
+  ASSERT_TRUE(knot.ok()) << knot.error().message;
+  auto resolver = MakeAres((*knot)->address6());
+  ASSERT_NE(resolver, nullptr);
+  EXPECT_EQ(resolver->servers_text(), (*knot)->address6());
+  Answer a = Ask(*resolver, "www.dns.test", RecordType::kAaaa);
+  EXPECT_EQ(a.records, std::vector<std::string>{"2001:db8::10"}) << a.error;
+  Answer refused = Ask(*resolver, "example.org", RecordType::kA);
+  EXPECT_EQ(refused.outcome, Outcome::kRefused);
+  EXPECT_NE(refused.error.find("[::1]:"), std::string::npos) << refused.error;
+}
+
 TEST(MakeResolverTest, BuildsTheCachedStackAndReportsBadServers) {
   ResolverOptions bad;
   bad.servers = {"127.0.0.1:53", "dns.example:53"};

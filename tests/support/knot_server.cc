@@ -15,12 +15,14 @@ constexpr std::uint16_t kTypeSoa = 6;
 constexpr int kPortAttempts = 5;
 
 std::string KnotConfig(const std::filesystem::path& dir, int port,
-                       const std::vector<std::string>& zones) {
+                       const std::vector<std::string>& zones, bool ipv6) {
   std::string conf;
   conf += "server:\n";
   conf += "    rundir: \"" + (dir / "run").string() + "\"\n";
   conf += "    pidfile: \"" + (dir / "run" / "knot.pid").string() + "\"\n";
-  conf += "    listen: 127.0.0.1@" + std::to_string(port) + "\n";
+  conf += "    listen: [ 127.0.0.1@" + std::to_string(port);
+  if (ipv6) conf += ", ::1@" + std::to_string(port);
+  conf += " ]\n";
   // Two cores shared by many parallel tests: keep the thread count small.
   conf += "    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n";
   conf += "log:\n  - target: stderr\n    any: info\n";
@@ -106,7 +108,8 @@ Result<std::unique_ptr<KnotServer>> KnotServer::Start(const std::vector<ZoneFile
   // A port can be taken between FreePort() and knotd's bind; try a few.
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
     server->port_ = FreePort();
-    server->dir_.WriteFile("knot.conf", KnotConfig(dir, server->port_, server->zone_names_));
+    server->dir_.WriteFile(
+        "knot.conf", KnotConfig(dir, server->port_, server->zone_names_, options.listen_ipv6));
     Subprocess::Options process_options;
     process_options.stderr_file = dir / "knotd.log";
     auto process =

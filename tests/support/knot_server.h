@@ -27,6 +27,8 @@ class KnotServer {
  public:
   struct Options {
     std::chrono::milliseconds start_timeout{15000};
+    // Also listen on [::1] (same port), for tests of IPv6 server addresses.
+    bool listen_ipv6 = false;
   };
 
   // Copies the zones into a fresh temp folder, writes knot.conf, starts knotd in the
@@ -41,6 +43,8 @@ class KnotServer {
   int port() const { return port_; }
   // "127.0.0.1:PORT", the form --dns-server and ResolverOptions take.
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // "[::1]:PORT"; served only with Options::listen_ipv6.
+  std::string address6() const { return "[::1]:" + std::to_string(port_); }
   const std::filesystem::path& work_dir() const { return dir_.path(); }
   // knotd's log so far (for assertion messages).
   std::string Log() const;

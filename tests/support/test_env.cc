@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -34,6 +35,22 @@ bool CanBind(int type, int port) {
   return ok;
 }
 
+// Also free on [::1] where the machine has IPv6 loopback (servers may listen on both).
+bool CanBindV6(int type, int port) {
+  int fd = ::socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin6_addr = in6addr_loopback;
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  bool ok =
+      ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 || errno == EADDRNOTAVAIL;
+  ::close(fd);
+  return ok;
+}
+
 }  // namespace
 
 std::filesystem::path SourceDir() {
@@ -54,7 +71,10 @@ int FreePort() {
   std::uniform_int_distribution<int> dist(20000, 31999);
   for (int attempt = 0; attempt < 1000; ++attempt) {
     int port = dist(rng);
-    if (CanBind(SOCK_STREAM, port) && CanBind(SOCK_DGRAM, port)) return port;
+    if (CanBind(SOCK_STREAM, port) && CanBind(SOCK_DGRAM, port) && CanBindV6(SOCK_STREAM, port) &&
+        CanBindV6(SOCK_DGRAM, port)) {
+      return port;
+    }
   }
   throw std::runtime_error("no free loopback port found");
 }
