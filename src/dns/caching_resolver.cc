@@ -43,6 +43,8 @@ struct CachingResolver::State {
   std::unordered_map<Key, Entry, KeyHash> entries;
   std::list<Key> recency;  // most recently used first
   std::unordered_map<Key, std::vector<Callback>, KeyHash> in_flight;
+  // RFC 2308 5: NXDOMAIN says the name has no records of any type, so it answers every type.
+  std::unordered_map<std::string, TimePoint> nxdomains;
   ResolverStats stats;
 
   // How long an answer may be kept, in seconds (0: not at all).
@@ -65,6 +67,15 @@ struct CachingResolver::State {
     std::uint32_t lifetime = Lifetime(answer);
     if (lifetime == 0) return;
     TimePoint expires = clock() + std::chrono::seconds(lifetime);
+    // Only a direct NXDOMAIN: at the end of a CNAME chain it is about the target, not the name.
+    if (answer.outcome == Outcome::kNxDomain && answer.cname_chain.empty()) {
+      if (options.max_entries > 0 && nxdomains.size() >= options.max_entries) {
+        TimePoint now = clock();
+        std::erase_if(nxdomains, [now](const auto& entry) { return entry.second <= now; });
+        if (nxdomains.size() >= options.max_entries) nxdomains.clear();
+      }
+      nxdomains[key.name] = expires;
+    }
     if (auto it = entries.find(key); it != entries.end()) Erase(it);
     while (options.max_entries > 0 && entries.size() >= options.max_entries) {
       auto victim = entries.find(recency.back());
@@ -107,6 +118,24 @@ void CachingResolver::Query(std::string_view name, RecordType type, Callback don
       }
       state->Erase(it);
     }
+    if (auto nx = state->nxdomains.find(key.name); nx != state->nxdomains.end()) {
+      TimePoint now = state->clock();
+      if (now < nx->second) {
+        Answer answer;
+        answer.name = key.name;
+        answer.type = type;
+        answer.outcome = Outcome::kNxDomain;
+        answer.from_cache = true;
+        auto left = std::chrono::duration_cast<std::chrono::seconds>(nx->second - now);
+        answer.ttl = static_cast<std::uint32_t>(left.count());
+        ++state->stats.cache_hits;
+        state->Count(answer);
+        lock.unlock();
+        done(answer);
+        return;
+      }
+      state->nxdomains.erase(nx);
+    }
     auto [waiting, first] = state->in_flight.try_emplace(key);
     waiting->second.push_back(std::move(done));
     if (!first) {
@@ -143,6 +172,7 @@ void CachingResolver::Clear() {
   std::lock_guard lock(state_->mu);
   state_->entries.clear();
   state_->recency.clear();
+  state_->nxdomains.clear();
 }
 
 }  // namespace mdo::dns

@@ -1,7 +1,8 @@
 // A shared, thread-safe answer cache in front of any Resolver.
 //
 // - Answers are kept for their TTL, clamped to [min_ttl, max_ttl]. NoData and NxDomain are
-//   kept for their RFC 2308 TTL (SOA), capped by max_negative_ttl.
+//   kept for their RFC 2308 TTL (SOA), capped by max_negative_ttl. An NXDOMAIN (not reached
+//   through a CNAME) answers every type at that name for its TTL (RFC 2308 section 5).
 // - Failures (SERVFAIL, REFUSED, timeout, malformed, network error) are kept for failure_ttl
 //   seconds (RFC 2308 section 7 allows up to 5 minutes), so a dead zone asked about by many
 //   domains costs one timeout, not one per domain; 0 turns this off. kCancelled is never kept.

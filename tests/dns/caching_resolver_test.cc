@@ -126,6 +126,25 @@ TEST(CachingResolverTest, CachesNegativeAnswersForTheirTtl) {
   EXPECT_FALSE(cache.Resolve("missing.example", RecordType::kA).from_cache);
 }
 
+TEST(CachingResolverTest, NxDomainAnswersEveryTypeAtTheName) {
+  auto memory = std::make_shared<MemoryResolver>();
+  memory->AddCname("alias.example", "missing-target.example");
+  FakeClock clock;
+  CachingResolver cache(memory, {}, clock.Function());
+  EXPECT_EQ(cache.Resolve("missing.example", RecordType::kA).outcome, Outcome::kNxDomain);
+  Answer txt = cache.Resolve("missing.example", RecordType::kTxt);
+  EXPECT_EQ(txt.outcome, Outcome::kNxDomain);
+  EXPECT_EQ(txt.type, RecordType::kTxt);
+  EXPECT_TRUE(txt.from_cache);
+  EXPECT_EQ(memory->query_count(), 1u);
+  clock.now += seconds(60);  // MemoryResolver's negative TTL
+  EXPECT_FALSE(cache.Resolve("missing.example", RecordType::kMx).from_cache);
+
+  // Through a CNAME, NXDOMAIN is about the target: the alias's other types are still asked.
+  EXPECT_EQ(cache.Resolve("alias.example", RecordType::kA).outcome, Outcome::kNxDomain);
+  EXPECT_FALSE(cache.Resolve("alias.example", RecordType::kTxt).from_cache);
+}
+
 TEST(CachingResolverTest, CachesFailuresBrieflyAndNeverCancellations) {
   auto memory = std::make_shared<MemoryResolver>();
   memory->SetOutcome("broken.example", Outcome::kServFail);
