@@ -219,6 +219,32 @@ TEST_F(KnotResolverTest, ManyQuestionsBeyondTheInFlightBound) {
   EXPECT_EQ(ok, 200);
 }
 
+TEST_F(KnotResolverTest, QueriesFromManyThreadsAtOnce) {
+  std::atomic<int> correct{0};
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        bool nx = (i + t) % 2 == 0;
+        resolver_->Query(nx ? "missing-" + std::to_string(t) + ".dns.test" : "target.dns.test",
+                         RecordType::kA, [&, nx](const Answer& a) {
+                           correct += nx ? a.outcome == Outcome::kNxDomain
+                                         : a.records == std::vector<std::string>{"192.0.2.30"};
+                           ++done;
+                         });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (done.load() < 400 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling for the callbacks
+  }
+  EXPECT_EQ(done.load(), 400);
+  EXPECT_EQ(correct.load(), 400);
+}
+
 TEST_F(KnotResolverTest, RejectsInvalidNames) {
   Answer a = Ask(*resolver_, std::string(64, 'a') + ".dns.test", RecordType::kA);
   EXPECT_EQ(a.outcome, Outcome::kMalformed);
