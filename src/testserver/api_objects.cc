@@ -1,7 +1,5 @@
 // CRUD semantics: metadata, resourceVersions, conflicts, generation, the status subresource,
 // finalizers, schema validation of custom resources, patches, deletion.
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <regex>
@@ -10,6 +8,7 @@
 #include "testserver/patch.h"
 #include "testserver/schema.h"
 #include "testserver/table.h"
+#include "testserver/yaml_json.h"
 
 namespace mdo::testserver {
 
@@ -211,41 +210,6 @@ json WithoutVolatileMeta(json object) {
     object["metadata"].erase("managedFields");
   }
   return object;
-}
-
-// Plain YAML scalars resolve to JSON types as the YAML 1.1 core schema would.
-json ScalarToJson(const YAML::Node& node) {
-  const std::string& s = node.Scalar();
-  if (node.Tag() == "!") return s;
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  static const std::regex kInt(R"(^[-+]?[0-9]+$)");
-  static const std::regex kFloat(R"(^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$)");
-  if (s.size() < 19 && std::regex_match(s, kInt)) return std::stoll(s);
-  if (s.size() < 40 && std::regex_match(s, kFloat)) return std::stod(s);
-  return s;
-}
-
-json YamlToJson(const YAML::Node& node, int depth = 0) {
-  if (depth > 200) return nullptr;
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& kv : node)
-        out[kv.first.as<std::string>()] = YamlToJson(kv.second, depth + 1);
-      return out;
-    }
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : node) out.push_back(YamlToJson(item, depth + 1));
-      return out;
-    }
-    case YAML::NodeType::Scalar:
-      return ScalarToJson(node);
-    default:
-      return nullptr;
-  }
 }
 
 std::string ContentType(const ApiRequest& request) {
@@ -586,11 +550,9 @@ ApiResult ApiServer::Patch(const ResourceType& type, const RequestInfo& info, co
   if (content_type == "application/apply-patch+yaml") {
     json applied = json::parse(request.body, nullptr, false);
     if (applied.is_discarded()) {
-      try {
-        applied = YamlToJson(YAML::Load(request.body));
-      } catch (const YAML::Exception& e) {
-        return StatusResult(400, "BadRequest", std::string("error decoding YAML: ") + e.what());
-      }
+      auto parsed = YamlToJson(request.body);
+      if (!parsed.ok()) return StatusResult(400, "BadRequest", parsed.error().message);
+      applied = std::move(*parsed);
     }
     if (!applied.is_object()) {
       return StatusResult(400, "BadRequest", "the apply configuration must be an object");
