@@ -66,7 +66,12 @@ class Evaluator {
     env_.helo = request.helo;
     env_.receiver = options.receiver;
     env_.now = std::time(nullptr);
-    std::string sender = request.sender.empty() ? "postmaster@" + request.helo : request.sender;
+    // RFC 7208 2.4: an empty MAIL FROM is checked as postmaster@<HELO>; without a HELO either
+    // (direct API or CLI use), as postmaster@<domain>.
+    std::string sender = request.sender;
+    if (sender.empty()) {
+      sender = "postmaster@" + (request.helo.empty() ? request.domain : request.helo);
+    }
     const std::size_t at = sender.rfind('@');
     if (at == std::string::npos) {
       env_.local = "postmaster";

@@ -183,6 +183,9 @@ class Analyzer {
         case MechanismKind::kMx:
           p.first = resolver_.QueryAsync(p.target, RecordType::kMx);
           break;
+        case MechanismKind::kExists:
+          p.first = resolver_.QueryAsync(p.target, RecordType::kA);
+          break;
         default:
           p.active = false;
           break;
@@ -191,7 +194,7 @@ class Analyzer {
     for (std::size_t i = 0; i < record.mechanisms.size(); ++i) {
       const Mechanism& m = record.mechanisms[i];
       if (m.kind == MechanismKind::kInclude || m.kind == MechanismKind::kA ||
-          m.kind == MechanismKind::kMx) {
+          m.kind == MechanismKind::kMx || m.kind == MechanismKind::kExists) {
         launch(i, m.domain ? &*m.domain : nullptr, m.kind);
       }
     }
@@ -208,7 +211,10 @@ class Analyzer {
                 ", which RFC 7208 5.5 says not to use: it is slow, unreliable and costs a " +
                 "lookup; list the addresses with ip4:/ip6: instead.");
       }
-      if (m.kind == MechanismKind::kAll && m.qualifier == Qualifier::kPass && !via.empty()) {
+      // "+all" in an included record authorizes everyone only when the include itself passes.
+      const bool include_passes =
+          via == "include" && !term.empty() && term[0] != '-' && term[0] != '~' && term[0] != '?';
+      if (m.kind == MechanismKind::kAll && m.qualifier == Qualifier::kPass && include_passes) {
         Add("SPFPassAll", Severity::kFail,
             "The record of " + domain + ", included by " + term + ", ends in " + m.text +
                 ", so that include authorizes every IP address on the internet.");
@@ -222,6 +228,11 @@ class Analyzer {
         Answer a = p.first.get();
         Answer aaaa = p.second.get();
         if (dns::IsNegative(a.outcome) && dns::IsNegative(aaaa.outcome)) {
+          ++node.void_lookups;
+          void_names.push_back(m.text + " in " + domain);
+        }
+      } else if (m.kind == MechanismKind::kExists) {
+        if (dns::IsNegative(p.first.get().outcome)) {
           ++node.void_lookups;
           void_names.push_back(m.text + " in " + domain);
         }
@@ -413,10 +424,13 @@ SpfCheckResult CheckSpf(dns::Resolver& resolver, std::string_view domain_in,
                      "check_host() for sender " + ip.ToString() + " at " + domain +
                          " ended in temperror (" + r.detail + ").");
       } else if (r.result != SpfResult::kPass) {
-        std::string why =
-            r.mechanism.empty() ? "no mechanism matched" : "decided by " + r.mechanism;
-        if (!r.detail.empty() && r.result != SpfResult::kFail && r.result != SpfResult::kSoftFail) {
-          why += "; " + r.detail;
+        std::string why;
+        if (r.result == SpfResult::kNone || r.result == SpfResult::kPermError) {
+          why = r.detail;
+        } else if (r.mechanism.empty()) {
+          why = "no mechanism matched";
+        } else {
+          why = "decided by " + r.mechanism + (r.domain == domain ? "" : " in " + r.domain);
         }
         analyzer.Add("SPFSenderNotAuthorized", Severity::kFail,
                      "Sender " + ip.ToString() + " gets " + std::string(ToString(r.result)) +

@@ -123,5 +123,45 @@ TEST(CheckSpfTest, DeepAndWideTreesAreBounded) {
   EXPECT_LE(r.query_count(), 200u);
 }
 
+TEST(CheckSpfTest, PassAllInsideAnIncludeCountsOnlyWhenTheIncludePasses) {
+  MemoryResolver r;
+  r.Add("open.example", RecordType::kTxt, "v=spf1 +all");
+  r.Add("a.example", RecordType::kTxt, "v=spf1 include:open.example -all");
+  r.Add("b.example", RecordType::kTxt, "v=spf1 -include:open.example ip4:192.0.2.1 -all");
+  const auto* f = Find(CheckSpf(r, "a.example", {}), "SPFPassAll");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->message.find("included by include:open.example"), std::string::npos);
+  EXPECT_EQ(Find(CheckSpf(r, "b.example", {}), "SPFPassAll"), nullptr);
+}
+
+TEST(CheckSpfTest, SendersOfADomainWithoutRecordSayWhy) {
+  MemoryResolver r;
+  r.Add("example.com", RecordType::kTxt, "hello");
+  SpfCheckOptions options;
+  options.senders = {*net::IpAddress::Parse("192.0.2.10")};
+  SpfCheckResult res = CheckSpf(r, "example.com", options);
+  EXPECT_NE(Find(res, "SPFMissing"), nullptr);
+  const auto* f = Find(res, "SPFSenderNotAuthorized");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->message.find("gets none"), std::string::npos) << f->message;
+  EXPECT_NE(f->message.find("no SPF record at example.com"), std::string::npos) << f->message;
+  ASSERT_EQ(res.senders.size(), 1u);
+  EXPECT_EQ(res.senders[0].result, SpfResult::kNone);
+}
+
+TEST(CheckSpfTest, CountsVoidLookupsOfLiteralTargets) {
+  MemoryResolver r;
+  r.Add("example.com", RecordType::kTxt,
+        "v=spf1 exists:gone.example.com a:none.example.com mx:nomx.example.com "
+        "include:nothing.example.com -all");
+  r.Add("nomx.example.com", RecordType::kA, "192.0.2.5");
+  SpfCheckResult res = CheckSpf(r, "example.com", {});
+  EXPECT_EQ(res.void_lookups, 4);
+  const auto* f = Find(res, "SPFTooManyVoidLookups");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->message.find("exists:gone.example.com"), std::string::npos) << f->message;
+  EXPECT_NE(Find(res, "SPFIncludeMissing"), nullptr);
+}
+
 }  // namespace
 }  // namespace mdo::checks::spf
