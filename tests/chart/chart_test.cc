@@ -391,3 +391,41 @@ TEST(ChartDocsTest, ReadmeDocumentsEveryValue) {
 
 }  // namespace
 }  // namespace mdo::chart_test
+
+namespace mdo::chart_test {
+namespace {
+
+// NOTES.txt as `helm install --dry-run=client` prints it (no cluster needed).
+std::string Notes(const Tools& tools, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"install",     "x",   ChartDir().string(),
+                                   "--namespace", "ops", "--dry-run=client"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto r = tools.Helm(args);
+  EXPECT_TRUE(r.exited_ok()) << r.stderr_text;
+  const auto notes = r.stdout_text.find("NOTES:");
+  EXPECT_NE(notes, std::string::npos) << r.stdout_text;
+  return notes == std::string::npos ? "" : r.stdout_text.substr(notes);
+}
+
+TEST(ChartNotesTest, WarnAboutResolverAndReplicasWithoutLeaderElection) {
+  Tools tools;
+  const std::string defaults = Notes(tools, {});
+  EXPECT_NE(defaults.find("config.dns.servers"), std::string::npos) << defaults;
+  EXPECT_NE(defaults.find("leader election off"), std::string::npos) << defaults;
+  EXPECT_EQ(defaults.find("WARNING"), std::string::npos) << defaults;
+
+  const std::string configured =
+      Notes(tools, {"--set", "config.dns.servers={10.0.0.53}", "--set", "replicaCount=2"});
+  EXPECT_EQ(configured.find("config.dns.servers"), std::string::npos) << configured;
+  EXPECT_NE(configured.find("leader election on (Lease ops/x-maildomain-operator)"),
+            std::string::npos)
+      << configured;
+
+  const std::string unsafe =
+      Notes(tools, {"--set", "replicaCount=3", "--set", "leaderElection.enabled=false"});
+  EXPECT_NE(unsafe.find("WARNING: 3 replicas without leader election"), std::string::npos)
+      << unsafe;
+}
+
+}  // namespace
+}  // namespace mdo::chart_test
