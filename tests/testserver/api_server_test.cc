@@ -32,9 +32,9 @@ struct Reply {
   std::unique_ptr<WatchSession> watch;
 };
 
-class ApiServerTest : public ::testing::Test {
+class KtsApiServerTest : public ::testing::Test {
  protected:
-  ApiServerTest() : server_(ServerOptions{"", 20, 3600}) {}
+  KtsApiServerTest() : server_(ServerOptions{"", 20, 3600}) {}
 
   Reply Call(const std::string& method, const std::string& target, const json& body = nullptr,
              const std::string& content_type = "application/json",
@@ -98,7 +98,7 @@ class ApiServerTest : public ::testing::Test {
   ApiServer server_;
 };
 
-TEST_F(ApiServerTest, CreateSetsServerFieldsAndGetReturnsTheObject) {
+TEST_F(KtsApiServerTest, CreateSetsServerFieldsAndGetReturnsTheObject) {
   InstallCrd();
   json created = CreateMd("a");
   EXPECT_FALSE(created["metadata"]["uid"].get<std::string>().empty());
@@ -116,7 +116,7 @@ TEST_F(ApiServerTest, CreateSetsServerFieldsAndGetReturnsTheObject) {
   EXPECT_EQ(missing.body["message"], "maildomains.mailops.dev \"nope\" not found");
 }
 
-TEST_F(ApiServerTest, ResourceVersionIsGlobalAndMonotonic) {
+TEST_F(KtsApiServerTest, ResourceVersionIsGlobalAndMonotonic) {
   InstallCrd();
   long a = std::stol(CreateMd("a")["metadata"]["resourceVersion"].get<std::string>());
   Reply cm = Call("POST", "/api/v1/namespaces/default/configmaps",
@@ -128,7 +128,7 @@ TEST_F(ApiServerTest, ResourceVersionIsGlobalAndMonotonic) {
   EXPECT_LT(c, b);
 }
 
-TEST_F(ApiServerTest, StaleResourceVersionConflicts) {
+TEST_F(KtsApiServerTest, StaleResourceVersionConflicts) {
   InstallCrd();
   json md = CreateMd("a");
   json first = md;
@@ -151,7 +151,7 @@ TEST_F(ApiServerTest, StaleResourceVersionConflicts) {
       200);
 }
 
-TEST_F(ApiServerTest, GenerationCountsSpecChangesOnly) {
+TEST_F(KtsApiServerTest, GenerationCountsSpecChangesOnly) {
   InstallCrd();
   CreateMd("a");
   std::string url = std::string(kMd) + "/a";
@@ -167,7 +167,7 @@ TEST_F(ApiServerTest, GenerationCountsSpecChangesOnly) {
   EXPECT_EQ(same.body["metadata"]["resourceVersion"], spec.body["metadata"]["resourceVersion"]);
 }
 
-TEST_F(ApiServerTest, StatusSubresourceOwnsStatusOnly) {
+TEST_F(KtsApiServerTest, StatusSubresourceOwnsStatusOnly) {
   InstallCrd();
   json md = CreateMd("a");
   std::string url = std::string(kMd) + "/a";
@@ -198,7 +198,7 @@ TEST_F(ApiServerTest, StatusSubresourceOwnsStatusOnly) {
               HasSubstr("status.conditions[0].status: Unsupported value: \"Maybe\""));
 }
 
-TEST_F(ApiServerTest, SchemaValidationAndDefaults) {
+TEST_F(KtsApiServerTest, SchemaValidationAndDefaults) {
   InstallCrd();
   json md = MailDomain("a", "example.com");
   Reply created = Call("POST", kMd, md);
@@ -238,7 +238,7 @@ TEST_F(ApiServerTest, SchemaValidationAndDefaults) {
   EXPECT_EQ(pruned.headers[0].first, "Warning");
 }
 
-TEST_F(ApiServerTest, SelectorsAndPagination) {
+TEST_F(KtsApiServerTest, SelectorsAndPagination) {
   InstallCrd();
   for (int i = 0; i < 5; ++i) {
     CreateMd("md" + std::to_string(i), {{"tier", i % 2 == 0 ? "even" : "odd"}});
@@ -270,7 +270,7 @@ TEST_F(ApiServerTest, SelectorsAndPagination) {
   EXPECT_EQ(Call("GET", std::string(kMd) + "?limit=2&continue=%%%").code, 400);
 }
 
-TEST_F(ApiServerTest, ContinueTokenExpiresAfterCompaction) {
+TEST_F(KtsApiServerTest, ContinueTokenExpiresAfterCompaction) {
   InstallCrd();
   for (int i = 0; i < 3; ++i) CreateMd("md" + std::to_string(i));
   Reply page = Call("GET", std::string(kMd) + "?limit=1");
@@ -282,7 +282,7 @@ TEST_F(ApiServerTest, ContinueTokenExpiresAfterCompaction) {
   EXPECT_EQ(expired.body["reason"], "Expired");
 }
 
-TEST_F(ApiServerTest, WatchResumesFromAResourceVersion) {
+TEST_F(KtsApiServerTest, WatchResumesFromAResourceVersion) {
   InstallCrd();
   json a = CreateMd("a");
   std::string rv = a["metadata"]["resourceVersion"];
@@ -309,7 +309,7 @@ TEST_F(ApiServerTest, WatchResumesFromAResourceVersion) {
   }
 }
 
-TEST_F(ApiServerTest, WatchFromACompactedVersionIsExpired) {
+TEST_F(KtsApiServerTest, WatchFromACompactedVersionIsExpired) {
   InstallCrd();
   json a = CreateMd("a");
   // History holds 20 changes: 30 more push the first out.
@@ -329,7 +329,7 @@ TEST_F(ApiServerTest, WatchFromACompactedVersionIsExpired) {
               HasSubstr("too old resource version"));
 }
 
-TEST_F(ApiServerTest, WatchWithoutVersionStartsWithTheCurrentStateAndBookmarks) {
+TEST_F(KtsApiServerTest, WatchWithoutVersionStartsWithTheCurrentStateAndBookmarks) {
   InstallCrd();
   CreateMd("a");
   Reply watch =
@@ -350,7 +350,7 @@ TEST_F(ApiServerTest, WatchWithoutVersionStartsWithTheCurrentStateAndBookmarks) 
             cm.body["metadata"]["resourceVersion"]);
 }
 
-TEST_F(ApiServerTest, WatchSelectorTransitionsBecomeAddedAndDeleted) {
+TEST_F(KtsApiServerTest, WatchSelectorTransitionsBecomeAddedAndDeleted) {
   InstallCrd();
   CreateMd("a", {{"watched", "yes"}});
   Reply watch = Call("GET", std::string(kMd) + "?watch=true&labelSelector=watched%3Dyes");
@@ -366,7 +366,7 @@ TEST_F(ApiServerTest, WatchSelectorTransitionsBecomeAddedAndDeleted) {
   EXPECT_EQ(events[1]["type"], "ADDED");
 }
 
-TEST_F(ApiServerTest, ClosingWatchesEndsTheStream) {
+TEST_F(KtsApiServerTest, ClosingWatchesEndsTheStream) {
   InstallCrd();
   Reply watch = Call("GET", std::string(kMd) + "?watch=true");
   ASSERT_TRUE(watch.watch);
@@ -379,7 +379,7 @@ TEST_F(ApiServerTest, ClosingWatchesEndsTheStream) {
   EXPECT_FALSE(line.has_value());
 }
 
-TEST_F(ApiServerTest, FinalizersDelayDeletion) {
+TEST_F(KtsApiServerTest, FinalizersDelayDeletion) {
   InstallCrd();
   json md = MailDomain("a", "a.test");
   md["metadata"]["finalizers"] = {"mailops.dev/cleanup"};
@@ -394,7 +394,7 @@ TEST_F(ApiServerTest, FinalizersDelayDeletion) {
   EXPECT_EQ(Call("GET", std::string(kMd) + "/a").code, 404);
 }
 
-TEST_F(ApiServerTest, DeletingTheCrdRemovesTheResource) {
+TEST_F(KtsApiServerTest, DeletingTheCrdRemovesTheResource) {
   InstallCrd();
   CreateMd("a");
   EXPECT_EQ(Call("GET", "/apis/mailops.dev/v1alpha1").code, 200);
@@ -408,7 +408,7 @@ TEST_F(ApiServerTest, DeletingTheCrdRemovesTheResource) {
   EXPECT_EQ(Call("GET", kMd).body["items"].size(), 0u);
 }
 
-TEST_F(ApiServerTest, EventsAreOneStoreWithTwoViews) {
+TEST_F(KtsApiServerTest, EventsAreOneStoreWithTwoViews) {
   InstallCrd();
   json md = CreateMd("a");
   json event = {{"apiVersion", "events.k8s.io/v1"},
@@ -452,7 +452,7 @@ TEST_F(ApiServerTest, EventsAreOneStoreWithTwoViews) {
   EXPECT_EQ(patched.body["series"]["count"], 2);
 }
 
-TEST_F(ApiServerTest, TablesRenderPrinterColumns) {
+TEST_F(KtsApiServerTest, TablesRenderPrinterColumns) {
   InstallCrd();
   CreateMd("a");
   Call("PATCH", std::string(kMd) + "/a/status",
@@ -485,7 +485,7 @@ TEST_F(ApiServerTest, TablesRenderPrinterColumns) {
   EXPECT_EQ(table.body["rows"][0]["object"]["kind"], "PartialObjectMetadata");
 }
 
-TEST_F(ApiServerTest, ServerSideApplyCreatesUpdatesAndDropsFields) {
+TEST_F(KtsApiServerTest, ServerSideApplyCreatesUpdatesAndDropsFields) {
   InstallCrd();
   std::string url = std::string(kMd) + "/a?fieldManager=op";
   json applied = MailDomain("a", "a.test");
@@ -515,7 +515,7 @@ TEST_F(ApiServerTest, ServerSideApplyCreatesUpdatesAndDropsFields) {
             415);
 }
 
-TEST_F(ApiServerTest, NamespacesScopeAndCascade) {
+TEST_F(KtsApiServerTest, NamespacesScopeAndCascade) {
   InstallCrd();
   EXPECT_EQ(
       Call("POST", "/api/v1/namespaces/nowhere/configmaps", {{"metadata", {{"name", "c"}}}}).code,
@@ -535,7 +535,7 @@ TEST_F(ApiServerTest, NamespacesScopeAndCascade) {
               HasSubstr("metadata.name: Invalid value"));
 }
 
-TEST_F(ApiServerTest, FaultsFailTheNextMatchingRequests) {
+TEST_F(KtsApiServerTest, FaultsFailTheNextMatchingRequests) {
   InstallCrd();
   CreateMd("a");
   Reply added = Call("POST", "/admin/faults",
@@ -566,7 +566,7 @@ TEST_F(ApiServerTest, FaultsFailTheNextMatchingRequests) {
   EXPECT_EQ(Call("POST", "/admin/faults", {{"code", 200}}).code, 400);
 }
 
-TEST_F(ApiServerTest, RequestsAreCountedByVerb) {
+TEST_F(KtsApiServerTest, RequestsAreCountedByVerb) {
   InstallCrd();
   ASSERT_EQ(Call("DELETE", "/admin/requests").code, 200);
   CreateMd("a");
@@ -583,7 +583,7 @@ TEST_F(ApiServerTest, RequestsAreCountedByVerb) {
   EXPECT_EQ(status.body["requests"][0]["code"], 200);
 }
 
-TEST_F(ApiServerTest, RestartWithoutStateForgetsEverything) {
+TEST_F(KtsApiServerTest, RestartWithoutStateForgetsEverything) {
   InstallCrd();
   json a = CreateMd("a");
   Reply watch = Call("GET", std::string(kMd) + "?watch=true");
@@ -597,7 +597,7 @@ TEST_F(ApiServerTest, RestartWithoutStateForgetsEverything) {
   EXPECT_EQ(resume.body["object"]["code"], 410);
 }
 
-TEST_F(ApiServerTest, TokenIsRequiredWhenConfigured) {
+TEST_F(KtsApiServerTest, TokenIsRequiredWhenConfigured) {
   ApiServer secured(ServerOptions{"s3cret", 100, 60});
   ApiRequest request;
   request.method = "GET";
@@ -612,7 +612,7 @@ TEST_F(ApiServerTest, TokenIsRequiredWhenConfigured) {
   EXPECT_EQ(secured.Handle(request).response.code, 200);
 }
 
-TEST_F(ApiServerTest, DiscoveryListsBuiltinsAndCrds) {
+TEST_F(KtsApiServerTest, DiscoveryListsBuiltinsAndCrds) {
   Reply groups = Call("GET", "/apis");
   std::vector<std::string> names;
   for (const json& g : groups.body["groups"]) names.push_back(g["name"]);

@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-TEST(JsonPathTest, FilterSelectsTheReadyCondition) {
+TEST(KtsJsonPathTest, FilterSelectsTheReadyCondition) {
   auto path = ParseJsonPath(R"(.status.conditions[?(@.type=="Ready")].status)");
   ASSERT_TRUE(path.ok()) << path.error().message;
   json object = {
@@ -26,7 +26,7 @@ TEST(JsonPathTest, FilterSelectsTheReadyCondition) {
   EXPECT_EQ(results[0], "True");
 }
 
-TEST(JsonPathTest, MissingKeysGiveNoResultAndBadSyntaxIsAnError) {
+TEST(KtsJsonPathTest, MissingKeysGiveNoResultAndBadSyntaxIsAnError) {
   auto path = ParseJsonPath("{.spec.domain}");
   ASSERT_TRUE(path.ok());
   EXPECT_TRUE(EvaluateJsonPath(*path, json::object()).empty());
@@ -36,7 +36,7 @@ TEST(JsonPathTest, MissingKeysGiveNoResultAndBadSyntaxIsAnError) {
   EXPECT_FALSE(ParseJsonPath("..a").ok());
 }
 
-TEST(SelectorTest, LabelSelectorOperators) {
+TEST(KtsSelectorTest, LabelSelectorOperators) {
   auto sel = ParseLabelSelector("app=web, tier in (front,back),!legacy,env!=prod");
   ASSERT_TRUE(sel.ok()) << sel.error().message;
   EXPECT_TRUE(MatchesLabels(*sel, {{"app", "web"}, {"tier", "front"}, {"env", "dev"}}));
@@ -47,7 +47,7 @@ TEST(SelectorTest, LabelSelectorOperators) {
   EXPECT_FALSE(ParseLabelSelector("a=b c").ok());
 }
 
-TEST(SelectorTest, FieldSelectorOnNestedFields) {
+TEST(KtsSelectorTest, FieldSelectorOnNestedFields) {
   auto sel = ParseFieldSelector("involvedObject.kind=MailDomain,involvedObject.name!=x");
   ASSERT_TRUE(sel.ok());
   EXPECT_TRUE(MatchesFields(*sel, {{"involvedObject", {{"kind", "MailDomain"}, {"name", "y"}}}}));
@@ -55,13 +55,13 @@ TEST(SelectorTest, FieldSelectorOnNestedFields) {
   EXPECT_FALSE(ParseFieldSelector("nonsense").ok());
 }
 
-TEST(PatchTest, MergePatchRemovesNullsAndReplacesLists) {
+TEST(KtsPatchTest, MergePatchRemovesNullsAndReplacesLists) {
   json out = ApplyMergePatch({{"a", 1}, {"b", {1, 2}}, {"c", {{"d", 1}}}},
                              {{"a", nullptr}, {"b", {3}}, {"c", {{"e", 2}}}});
   EXPECT_EQ(out, json({{"b", {3}}, {"c", {{"d", 1}, {"e", 2}}}}));
 }
 
-TEST(PatchTest, JsonPatchTestFailureIsAnError) {
+TEST(KtsPatchTest, JsonPatchTestFailureIsAnError) {
   json target = {{"a", 1}};
   EXPECT_FALSE(
       ApplyJsonPatch(target, json::parse(R"([{"op":"test","path":"/a","value":2}])")).ok());
@@ -71,7 +71,7 @@ TEST(PatchTest, JsonPatchTestFailureIsAnError) {
   EXPECT_FALSE(ApplyJsonPatch(target, json::object()).ok());
 }
 
-TEST(PatchTest, StrategicMergeMergesContainersByName) {
+TEST(KtsPatchTest, StrategicMergeMergesContainersByName) {
   json live = json::parse(
       R"({"spec":{"containers":[{"name":"a","image":"x:1"},{"name":"b","image":"y"}]}})");
   json patch = json::parse(
@@ -81,7 +81,7 @@ TEST(PatchTest, StrategicMergeMergesContainersByName) {
   EXPECT_EQ(out["spec"]["containers"][0]["image"], "x:2");
 }
 
-TEST(PatchTest, ServerSideApplyDropsFieldsNoLongerApplied) {
+TEST(KtsPatchTest, ServerSideApplyDropsFieldsNoLongerApplied) {
   json live = {{"spec", {{"a", 1}, {"b", 2}, {"other", 3}}}};
   json previous = {{"spec", {{"a", 1}, {"b", 2}}}};
   json applied = {{"spec", {{"a", 5}}}};
@@ -107,7 +107,7 @@ json MailDomainSchema() {
         "x-kubernetes-preserve-unknown-fields":true}}}}})");
 }
 
-TEST(SchemaTest, DefaultsFillNestedObjects) {
+TEST(KtsSchemaTest, DefaultsFillNestedObjects) {
   json object = {{"metadata", {{"name", "x"}}}, {"spec", {{"domain", "a.test"}}}};
   ApplySchemaDefaults(object, MailDomainSchema());
   EXPECT_EQ(object["spec"]["checkInterval"], "1h");
@@ -116,7 +116,7 @@ TEST(SchemaTest, DefaultsFillNestedObjects) {
   EXPECT_FALSE(object["metadata"].contains("checkInterval"));
 }
 
-TEST(SchemaTest, PruneKeepsPreservedAndMetadata) {
+TEST(KtsSchemaTest, PruneKeepsPreservedAndMetadata) {
   json object = {{"metadata", {{"name", "x"}, {"labels", {{"a", "b"}}}}},
                  {"spec", {{"domain", "a"}, {"bogus", 1}}},
                  {"status", {{"mx", {{"anything", {1, 2}}}}, {"junk", true}}}};
@@ -126,7 +126,7 @@ TEST(SchemaTest, PruneKeepsPreservedAndMetadata) {
   EXPECT_TRUE(object["metadata"].contains("labels"));
 }
 
-TEST(SchemaTest, ValidationMessagesFollowKubeApiserver) {
+TEST(KtsSchemaTest, ValidationMessagesFollowKubeApiserver) {
   json object = {{"spec",
                   {{"domain", "BAD DOMAIN!!"},
                    {"senders", {"a", "b", "c"}},
@@ -153,7 +153,7 @@ TEST(SchemaTest, ValidationMessagesFollowKubeApiserver) {
   EXPECT_EQ(missing[0].reason, "FieldValueRequired");
 }
 
-TEST(SchemaTest, HostileDepthAndSizeStayBounded) {
+TEST(KtsSchemaTest, HostileDepthAndSizeStayBounded) {
   json deep = json::object();
   json* cur = &deep;
   for (int i = 0; i < 5000; ++i) cur = &((*cur)["x"] = json::object());
@@ -163,7 +163,7 @@ TEST(SchemaTest, HostileDepthAndSizeStayBounded) {
   EXPECT_FALSE(ValidateAgainstSchema(big, MailDomainSchema()).empty());
 }
 
-TEST(TableTest, HumanDurationMatchesApimachinery) {
+TEST(KtsTableTest, HumanDurationMatchesApimachinery) {
   EXPECT_EQ(HumanDuration(5), "5s");
   EXPECT_EQ(HumanDuration(119), "119s");
   EXPECT_EQ(HumanDuration(200), "3m20s");
@@ -173,7 +173,7 @@ TEST(TableTest, HumanDurationMatchesApimachinery) {
   EXPECT_EQ(ParseTimestamp("garbage"), -1);
 }
 
-TEST(YamlJsonTest, ScalarsResolveLikeKubectl) {
+TEST(KtsYamlJsonTest, ScalarsResolveLikeKubectl) {
   auto value = YamlToJson("a: 1\nb: true\nc: '1'\nd: ~\ne: 1.5\nf: [x, 2]\n");
   ASSERT_TRUE(value.ok());
   EXPECT_EQ(*value, json::parse(R"({"a":1,"b":true,"c":"1","d":null,"e":1.5,"f":["x",2]})"));
