@@ -99,19 +99,23 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const EnvOverride
     result.start_error = "empty command line";
     return result;
   }
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0) {
-    result.start_error = std::strerror(errno);
-    return result;
-  }
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    result.start_error = std::strerror(errno);
+  int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+  auto close_all = [&] {
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    result.start_error = std::string("pipe: ") + std::strerror(errno);
+    close_all();
     return result;
   }
   ExecPlan plan = MakePlan(argv, env, working_dir);
   pid_t pid = ::fork();
   if (pid < 0) {
-    result.start_error = std::strerror(errno);
+    result.start_error = std::string("fork: ") + std::strerror(errno);
+    close_all();
     return result;
   }
   if (pid == 0) ExecChild(plan, in_pipe[0], out_pipe[1], err_pipe[1], false);
@@ -211,7 +215,13 @@ Result<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::str
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ExecPlan plan = MakePlan(argv, options.env, options.working_dir);
   pid_t pid = ::fork();
-  if (pid < 0) return Fail(std::strerror(errno));
+  if (pid < 0) {
+    std::string error = std::strerror(errno);
+    for (int fd : {out_pipe[0], out_pipe[1], err_fd, null_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
+    return Fail("fork: " + error);
+  }
   if (pid == 0) ExecChild(plan, null_fd, out_pipe[1], err_fd, true);
   ::setpgid(pid, pid);
   ::close(out_pipe[1]);
