@@ -2,7 +2,10 @@
 
 #include <ctime>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "checks/spf/macro.h"
@@ -55,6 +58,26 @@ bool EndsWithDomain(std::string_view name, std::string_view domain) {
   if (name.size() < domain.size() + 1) return false;
   return name[name.size() - domain.size() - 1] == '.' &&
          EqualsIgnoreCase(name.substr(name.size() - domain.size()), domain);
+}
+
+// Parsing is pure, and fleets share provider records (include:_spf.google.com, ...): keep the
+// most recent parses, keyed by the record text. Bounded; cleared wholesale when full.
+std::shared_ptr<const SpfRecord> ParseCached(const std::string& text) {
+  constexpr std::size_t kMaxEntries = 4096;
+  static std::mutex mu;
+  static auto* cache = new std::unordered_map<std::string, std::shared_ptr<const SpfRecord>>();
+  {
+    std::lock_guard lock(mu);
+    auto it = cache->find(text);
+    if (it != cache->end()) return it->second;
+  }
+  auto parsed = ParseSpfRecord(text);
+  if (!parsed) return nullptr;
+  auto record = std::make_shared<const SpfRecord>(std::move(*parsed));
+  std::lock_guard lock(mu);
+  if (cache->size() >= kMaxEntries) cache->clear();
+  cache->emplace(text, record);
+  return record;
 }
 
 class Evaluator {
@@ -141,11 +164,12 @@ class Evaluator {
       return Make(SpfResult::kPermError, domain, "",
                   std::to_string(count) + " SPF records at " + std::string(domain));
     }
-    auto record = ParseSpfRecord(*found);
+    std::shared_ptr<const SpfRecord> record = ParseCached(*found);
     if (!record) {
-      return Make(SpfResult::kPermError, domain, record.error().term,
-                  "syntax error in the SPF record of " + std::string(domain) + ": " +
-                      record.error().ToString());
+      auto error = ParseSpfRecord(*found).error();
+      return Make(
+          SpfResult::kPermError, domain, error.term,
+          "syntax error in the SPF record of " + std::string(domain) + ": " + error.ToString());
     }
     return EvaluateRecord(*record, domain);
   }

@@ -399,6 +399,7 @@ Result<SpfRecord, SpfParseError> ParseSpfRecord(std::string_view text) {
     }
   }
   SpfRecord record;
+  record.mechanisms.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), ' ')));
   std::size_t i = 6;
   std::size_t terms = 0;
   while (i < text.size()) {
