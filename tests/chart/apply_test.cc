@@ -3,49 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "chart/chart_support.h"
+#include "chart/test_server.h"
 
 namespace mdo::chart_test {
 namespace {
 
 namespace fs = std::filesystem;
-using std::chrono::seconds;
-
-// kube-testserver on a free port, its kubeconfig where `tools` points KUBECONFIG.
-class TestServer {
- public:
-  explicit TestServer(const Tools& tools) {
-    const fs::path binary = testing::BinaryDir() / "bin" / "kube-testserver";
-    if (!fs::exists(binary)) {
-      skip_reason_ = binary.string() + " is not built";
-      return;
-    }
-    auto started = testing::Subprocess::Start(
-        {binary.string(), "--port", "0", "--kubeconfig-out",
-         (tools.dir().path() / "kubeconfig").string()},
-        {.env = {}, .working_dir = {}, .stderr_file = tools.dir().path() / "server.log"});
-    if (!started.ok()) {
-      ADD_FAILURE() << "cannot start kube-testserver: " << started.error().message;
-      return;
-    }
-    server_ = std::move(*started);
-    auto line = server_->ReadLine(std::chrono::seconds(30));
-    if (!line || !line->starts_with("listening on ")) {
-      ADD_FAILURE() << "kube-testserver did not start: "
-                    << testing::ReadFileOrEmpty(tools.dir().path() / "server.log");
-      server_.reset();
-    }
-  }
-  ~TestServer() {
-    if (server_) server_->Stop();
-  }
-
-  bool running() const { return server_ != nullptr; }
-  const std::string& skip_reason() const { return skip_reason_; }
-
- private:
-  std::unique_ptr<testing::Subprocess> server_;
-  std::string skip_reason_;
-};
 
 #define START_SERVER(tools, server)                                        \
   TestServer server(tools);                                                \
