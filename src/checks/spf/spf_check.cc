@@ -22,6 +22,9 @@ constexpr int kVoidLimit = 2;
 constexpr std::size_t kMaxRecommendedLength = 450;  // RFC 7208 3.4: fit a 512-byte UDP answer
 constexpr int kMaxNodes = 64;                       // records fetched per analysis
 constexpr int kMaxDepth = 16;
+// Questions one analysis may ask, whatever the records say (1,024 terms x 64 records would
+// otherwise be allowed); beyond it, void checks and includes are no longer followed.
+constexpr int kMaxAnalysisQueries = 400;
 
 struct TermCost {
   std::string term;
@@ -170,10 +173,19 @@ class Analyzer {
       if (spec && spec->has_macros()) return;
       p.target = spec ? NormalizeDnsName(spec->text) : AsciiLower(domain);
       if (!IsValidDomainName(p.target, false)) return;
+      const int cost = kind == MechanismKind::kA ? 2 : 1;
+      if (queries_ + cost > kMaxAnalysisQueries) {
+        truncated_ = true;
+        return;
+      }
+      queries_ += cost;
       p.active = true;
       switch (kind) {
         case MechanismKind::kInclude:
-          if (!follow) p.active = false;
+          if (!follow) {
+            p.active = false;
+            truncated_ = true;
+          }
           if (p.active) p.first = resolver_.QueryAsync(p.target, RecordType::kTxt);
           break;
         case MechanismKind::kA:
@@ -297,6 +309,10 @@ class Analyzer {
   dns::Resolver& resolver_;
   std::vector<Finding>& findings_;
   int nodes_ = 0;
+  int queries_ = 1;  // the root TXT lookup
+
+ public:
+  bool truncated_ = false;
 };
 
 // Cost of each DNS-lookup term of a record, in evaluation order: 1, plus the subtree for
@@ -411,6 +427,13 @@ SpfCheckResult CheckSpf(dns::Resolver& resolver, std::string_view domain_in,
             break;
         }
       }
+    }
+    if (analyzer.truncated_) {
+      analyzer.Add("SPFAnalysisIncomplete", Severity::kInfo,
+                   "The SPF tree of " + domain + " is too large to analyse completely (over " +
+                       std::to_string(kMaxAnalysisQueries) + " DNS questions, " +
+                       std::to_string(kMaxNodes) + " records or " + std::to_string(kMaxDepth) +
+                       " levels); counts cover the part that was walked.");
     }
     result.tree = std::move(tree);
   }

@@ -163,5 +163,17 @@ TEST(CheckSpfTest, CountsVoidLookupsOfLiteralTargets) {
   EXPECT_NE(Find(res, "SPFIncludeMissing"), nullptr);
 }
 
+TEST(CheckSpfTest, AThousandTermsCostBoundedQueries) {
+  MemoryResolver r;
+  std::string record = "v=spf1";
+  for (int i = 0; i < 1000; ++i) record += " a:h" + std::to_string(i) + ".example";
+  r.Add("example.com", RecordType::kTxt, record + " -all");
+  SpfCheckResult res = CheckSpf(r, "example.com", {});
+  EXPECT_EQ(res.lookups, 1000);
+  EXPECT_NE(Find(res, "SPFTooManyLookups"), nullptr);
+  EXPECT_NE(Find(res, "SPFAnalysisIncomplete"), nullptr);
+  EXPECT_LE(r.query_count(), 400u);
+}
+
 }  // namespace
 }  // namespace mdo::checks::spf
