@@ -25,7 +25,7 @@ class AresResolver : public Resolver {
     int timeout_ms = 2000;
     int attempts = 2;
     // Questions sent at once; more wait in a queue (first in, first out).
-    std::size_t max_in_flight = 512;
+    std::size_t max_in_flight = 256;
     // EDNS0 UDP payload size advertised (RFC 6891; 1232 avoids IP fragmentation).
     int edns_udp_size = 1232;
   };

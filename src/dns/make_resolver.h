@@ -15,7 +15,7 @@ struct ResolverOptions {
   std::vector<std::string> servers;
   int timeout_ms = 2000;  // per try (see AresResolver::Options)
   int attempts = 2;
-  std::size_t max_in_flight = 512;
+  std::size_t max_in_flight = 256;
   CacheOptions cache;
 };
 
