@@ -140,6 +140,15 @@ TEST(ChartRenderTest, EverythingOnRendersTheOptionalObjects) {
             "kube-prometheus-stack");
   EXPECT_EQ(monitors[0]["spec"]["endpoints"][0]["port"].as<std::string>(""), "metrics");
 
+  // DNS egress on 53 and on the port of "10.0.1.53:5353" from config.dns.servers.
+  auto policies = FindAll(objects, "NetworkPolicy");
+  ASSERT_EQ(policies.size(), 1u);
+  std::set<std::string> dns_ports;
+  for (const auto& p : policies[0]["spec"]["egress"][0]["ports"]) {
+    dns_ports.insert(p["port"].as<std::string>() + "/" + p["protocol"].as<std::string>());
+  }
+  EXPECT_EQ(dns_ports, (std::set<std::string>{"53/UDP", "53/TCP", "5353/UDP", "5353/TCP"}));
+
   auto container = OperatorContainer(objects);
   EXPECT_EQ(container["image"].as<std::string>(""),
             "registry.example.com/mail/maildomain-operator@sha256:"
@@ -258,6 +267,7 @@ TEST(ChartSchemaTest, RejectsBadValuesNamingThem) {
       {"leaderElection.enabled=maybe", "/leaderElection/enabled"},
       {"watchNamespaces[0]=Not_A_Namespace", "/watchNamespaces/0"},
       {"ports.metrics=70000", "/ports/metrics"},
+      {"config.dns.servers[0]=resolver:dns", "/config/dns/servers/0"},
       {"unknownKey=1", "unknownKey"},
   };
   Tools tools;
