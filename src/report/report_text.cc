@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <utility>
 
 #include "common/strings.h"
@@ -176,10 +177,21 @@ std::string Pad(std::string s, std::size_t width) {
   return s;
 }
 
-// DNS data can carry control bytes; a terminal must never receive them raw.
+// DNS data can carry control bytes; a terminal must never receive them raw (an escape sequence
+// in a TXT record could rewrite the screen). Quotes and UTF-8 stay as they are.
 std::string Printable(std::string_view s, std::size_t max_len = 300) {
-  std::string q = QuoteForMessage(s, max_len);
-  return q.substr(1, q.size() - 2);
+  std::string out;
+  for (unsigned char c : s.substr(0, max_len)) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > max_len) out += "...";
+  return out;
 }
 
 std::string StringField(const nlohmann::json& j, const char* key) {
@@ -264,8 +276,14 @@ std::string RenderText(const DomainReport& report, const TextOptions& options) {
   for (const auto& [kind, block] : blocks) {
     out += "\n  " + paint(block->status, Pad(Upper(checks::ToString(block->status)), 8)) +
            Pad(std::string(ToString(kind)), 11);
-    const std::string summary = Summary(kind, block->json);
-    out += summary + "\n";
+    if (block->status == CheckStatus::kSkipped) {
+      // One line: why it was skipped.
+      std::string why;
+      for (const Finding& f : block->findings) why += (why.empty() ? "" : " ") + f.message;
+      out += Printable(why, 1000) + "\n";
+      continue;
+    }
+    out += Summary(kind, block->json) + "\n";
     std::vector<const Finding*> findings;
     for (const Finding& f : block->findings) findings.push_back(&f);
     std::stable_sort(findings.begin(), findings.end(), [](const Finding* a, const Finding* b) {

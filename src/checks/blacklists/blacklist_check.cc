@@ -326,6 +326,12 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
     text += "; fix the cause, then request removal from the list.";
     result.findings.push_back({"Blacklisted", Severity::kFail, std::move(text)});
   }
+  // The IPv4 and IPv6 probes of one zone can report the same refusal.
+  std::vector<Finding> unique;
+  for (Finding& f : result.findings) {
+    if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(std::move(f));
+  }
+  result.findings = std::move(unique);
   result.status = checks::StatusFromFindings(result.findings);
   return result;
 }

@@ -17,9 +17,8 @@ struct CodeName {
 CodeMeaning Listed(std::string meaning) { return {CodeVerdict::kListed, std::move(meaning)}; }
 CodeMeaning Refused(std::string meaning) { return {CodeVerdict::kRefused, std::move(meaning)}; }
 
-CodeMeaning Unknown(const net::IpAddress& code) {
-  return Listed("listed (code " + code.ToString() + ")");
-}
+// A 127/8 code the list does not document (or any code of a list we know nothing about).
+CodeMeaning Unknown(const net::IpAddress&) { return Listed("listed"); }
 
 template <std::size_t N>
 CodeMeaning FromTable(const std::array<CodeName, N>& table, const net::IpAddress& code,

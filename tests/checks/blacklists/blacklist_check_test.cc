@@ -62,7 +62,7 @@ TEST(BlacklistCheckTest, ListedIpAndDomainWithReasons) {
   EXPECT_EQ(j["queries"], 5);
   EXPECT_EQ(j["listings"][0]["zone"], "bl.test");
   EXPECT_EQ(j["listings"][0]["codes"][0], "127.0.0.2");
-  EXPECT_EQ(j["listings"][0]["meaning"], "listed (code 127.0.0.2)");
+  EXPECT_EQ(j["listings"][0]["meaning"], "listed");
 }
 
 TEST(BlacklistCheckTest, CleanTargetsPass) {
@@ -89,6 +89,15 @@ TEST(BlacklistCheckTest, RefusalCodesAreNeverListings) {
   EXPECT_TRUE(res.listings.empty());
   EXPECT_TRUE(HasFinding(res.findings, "BlacklistRefused"));
   EXPECT_FALSE(HasFinding(res.findings, "Blacklisted"));
+
+  // IPv4 and IPv6 probes both refused: one finding, not two identical ones.
+  r.Add(Ip("::ffff:7f00:2").ReversedLabels() + ".zen.spamhaus.org", RecordType::kA,
+        "127.255.255.254");
+  ProbeCache fresh;
+  BlacklistCheckResult both = CheckBlacklists(r, {.ips = {Ip("192.0.2.10"), Ip("2001:db8::10")},
+                                                  .ip_zones = {"zen.spamhaus.org"},
+                                                  .probe_cache = &fresh});
+  EXPECT_EQ(both.findings.size(), 1u);
 }
 
 TEST(BlacklistCheckTest, RefusalOnTargetOnlyIsRefused) {

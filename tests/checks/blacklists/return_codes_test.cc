@@ -56,7 +56,7 @@ TEST(ReturnCodesTest, MailspikeReputationCodesAreNotListings) {
 TEST(ReturnCodesTest, UnknownZonesListAnything127) {
   CodeMeaning m = Interpret("bl.example.org", "127.0.0.9");
   EXPECT_EQ(m.verdict, CodeVerdict::kListed);
-  EXPECT_NE(m.meaning.find("127.0.0.9"), std::string::npos);
+  EXPECT_EQ(m.meaning, "listed");
 }
 
 TEST(ReturnCodesTest, DefaultsMatchDesign) {
