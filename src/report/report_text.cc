@@ -64,6 +64,23 @@ constexpr std::array kHints = std::to_array<Hint>({
      "Generate a 2048-bit RSA (or Ed25519) key, publish it under a new selector "
      "and rotate signing to it."},
     {"DKIMSyntaxError", "Fix the key record's tag=value syntax (RFC 6376 3.6.1)."},
+    {"SPFTooManyMXRecords",
+     "Point the mx term at a domain with at most 10 MX records, or use "
+     "ip4:/ip6: ranges instead."},
+    {"SPFRedirectIgnored", "Remove redirect= (it is never used after \"all\") or the all term."},
+    {"SPFAnalysisIncomplete", "Simplify the include tree; only part of it could be analysed."},
+    {"DKIMServiceNotEmail", "Use s=email or remove s= from the key record."},
+    {"DKIMKeyDelegated", "Nothing to do: the selector is delegated (CNAME) to another name."},
+    {"DMARCRecordAtApex", "Move the v=DMARC1 record from the domain to _dmarc.DOMAIN."},
+    {"DMARCTestingMode", "Remove t=y so receivers apply the full policy."},
+    {"DMARCDiscoveryMismatch",
+     "Publish a DMARC record at _dmarc.DOMAIN itself, so every receiver "
+     "finds the same one."},
+    {"DMARCUnknownTag", "Remove or correct the tags receivers ignore."},
+    {"DMARCTooManyReportDestinations",
+     "List fewer report destinations; receivers use at most "
+     "two."},
+    {"CheckSkipped", "Enable or select the check to run it."},
     {"DKIMMultipleRecords", "Keep exactly one TXT record at the selector's name."},
     {"DKIMTestingMode", "Remove t=y once signing works, so receivers enforce DKIM."},
     {"DKIMSha1Only", "Allow sha256 in h= (or drop h=) and sign with rsa-sha256 (RFC 8301)."},
