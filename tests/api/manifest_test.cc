@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace mdo::api {
 namespace {
 
@@ -112,6 +115,19 @@ items:
   Result<std::vector<MailDomain>> r = ReadMailDomains(yaml);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->at(0).spec.domain, "a.example");
+}
+
+TEST(ManifestTest, ExampleManifestsAreValid) {
+  for (const char* name :
+       {"maildomain-minimal.yaml", "maildomain-full.yaml", "maildomains-multi.yaml"}) {
+    std::ifstream in(std::string(MDO_EXAMPLES_DIR) + "/" + name);
+    ASSERT_TRUE(in) << name;
+    std::stringstream text;
+    text << in.rdbuf();
+    Result<std::vector<MailDomain>> r = ReadMailDomains(text.str());
+    ASSERT_TRUE(r.ok()) << name << ": " << r.error().message;
+    EXPECT_FALSE(r->empty()) << name;
+  }
 }
 
 }  // namespace
