@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "testserver/api_common.h"
+#include "testserver/protobuf.h"
 #include "testserver/table.h"
 
 namespace mdo::testserver {
@@ -475,7 +476,17 @@ ApiResult ApiServer::Dispatch(const ApiRequest& request, const RequestInfo& info
   json body;
   if (info.method == "POST" || info.method == "PUT" ||
       (info.method == "DELETE" && !request.body.empty())) {
-    body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+    if (request.Header("content-type").rfind("application/vnd.kubernetes.protobuf", 0) == 0 &&
+        info.method == "DELETE") {
+      body = json::object();  // protobuf DeleteOptions (helm uninstall): defaults are fine here
+    } else if (request.Header("content-type").rfind("application/vnd.kubernetes.protobuf", 0) ==
+               0) {
+      auto decoded = DecodeKubernetesProtobuf(request.body);
+      if (!decoded.ok()) return StatusResult(415, "UnsupportedMediaType", decoded.error().message);
+      body = std::move(*decoded);
+    } else {
+      body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+    }
     if (body.is_discarded() || !body.is_object()) {
       // kubectl and helm send JSON; anything else is a 400 as from the real decoder.
       return StatusResult(400, "BadRequest",

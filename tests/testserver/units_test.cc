@@ -4,6 +4,7 @@
 
 #include "testserver/json_path.h"
 #include "testserver/patch.h"
+#include "testserver/protobuf.h"
 #include "testserver/schema.h"
 #include "testserver/selectors.h"
 #include "testserver/table.h"
@@ -181,6 +182,42 @@ TEST(KtsYamlJsonTest, ScalarsResolveLikeKubectl) {
   auto docs = YamlDocumentsToJson("a: 1\n---\n---\nb: 2\n");
   ASSERT_TRUE(docs.ok());
   EXPECT_EQ(docs->size(), 2u);
+}
+
+}  // namespace
+}  // namespace mdo::testserver
+
+namespace mdo::testserver {
+namespace {
+
+TEST(KtsProtobufTest, HostileBodiesAreErrorsNotCrashes) {
+  EXPECT_FALSE(DecodeKubernetesProtobuf("").ok());
+  EXPECT_FALSE(DecodeKubernetesProtobuf(std::string("k8s\0\x0a\xff\xff\xff\xff\x0f", 10)).ok());
+  EXPECT_FALSE(DecodeKubernetesProtobuf(std::string("k8s\0\x12\x05"
+                                                    "ab",
+                                                    8))
+                   .ok());
+  std::string garbage("k8s\0", 4);
+  for (int i = 0; i < 1000; ++i) garbage += static_cast<char>((i * 37) & 0xff);
+  EXPECT_FALSE(DecodeKubernetesProtobuf(garbage).ok());
+}
+
+TEST(KtsProtobufTest, DecodesASecret) {
+  // TypeMeta{apiVersion: v1, kind: Secret}; Secret{metadata{name: s}, data{k: "v"}, type: t}.
+  std::string type_meta = std::string("\x0a\x02v1\x12\x06Secret", 12);
+  std::string meta = std::string("\x0a\x01s", 3);
+  std::string entry = std::string("\x0a\x01k\x12\x01v", 6);
+  std::string secret = "\x0a" + std::string(1, static_cast<char>(meta.size())) + meta + "\x12" +
+                       std::string(1, static_cast<char>(entry.size())) + entry + "\x1a\x01t";
+  std::string body = std::string("k8s\0", 4) + "\x0a" +
+                     std::string(1, static_cast<char>(type_meta.size())) + type_meta + "\x12" +
+                     std::string(1, static_cast<char>(secret.size())) + secret;
+  auto decoded = DecodeKubernetesProtobuf(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ((*decoded)["kind"], "Secret");
+  EXPECT_EQ((*decoded)["metadata"]["name"], "s");
+  EXPECT_EQ((*decoded)["data"]["k"], "dg==");
+  EXPECT_EQ((*decoded)["type"], "t");
 }
 
 }  // namespace
