@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all deps configure build test test-sanitize lint format clean
+.PHONY: all deps configure build test test-sanitize lint format clean bench
 
 all: build
 
@@ -24,6 +24,11 @@ build: deps configure
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --no-tests=error -j $(CTEST_JOBS)
+
+# Benchmarks (DESIGN section 7, bench/README.md): never part of `make test`; timings not asserted.
+bench: build
+	scripts/install-deps --bench
+	bench/run.sh
 
 test-sanitize:
 	$(MAKE) test BUILD_DIR=build-sanitize CMAKE_ARGS=-DMDO_SANITIZE=ON

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Runs every benchmark of DESIGN section 7 and prints each figure beside its target (issue 9).
+# `make bench` calls this. Timings are measured, never asserted; the machine is shared and noisy,
+# so each benchmark runs BENCH_REPEAT times and the table quotes medians.
+#
+# Environment (defaults in brackets):
+#   BENCH_BUILD   build folder for the bench programs [build-bench]
+#   BENCH_WORK    generated fleets, Knot state, raw outputs [$BENCH_BUILD/work]
+#   BENCH_REPEAT  runs per benchmark [3]
+#   BENCH_SIZES   fleet sizes [1000 10000]
+#   BENCH_WORKERS domains checked at once, as the operator's --workers [4]
+#   BENCH_DNS_PASSES  passes over the query mix for the DNS engine benchmark [4]
+#   SPF_CASES     SPF cases given to every SPF tool [300]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
+build=${BENCH_BUILD:-build-bench}
+work=${BENCH_WORK:-$build/work}
+repeat=${BENCH_REPEAT:-3}
+sizes=${BENCH_SIZES:-1000 10000}
+workers=${BENCH_WORKERS:-4}
+dns_passes=${BENCH_DNS_PASSES:-4}
+spf_cases=${SPF_CASES:-300}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+bin="$top/$build/bin"
+results="$work/results.txt"
+: > "$results"
+
+for tool in knotd kdig dnsperf spfquery.libspf2 spfquery.mail-spf-perl unshare; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool missing: scripts/install-deps --bench" >&2; exit 1; }
+done
+
+echo "== build ($build)"
+cmake -S bench/standalone -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" --target mdo-bench-dns mdo-bench-spf mdo-bench-fleet -j "$(nproc)"
+
+note() { echo "$*" | tee -a "$results"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
+
+fleet_dir() {  # N: generates the fleet once
+  local dir="$work/fleet-$1"
+  if [[ ! -f "$dir/lists.txt" ]]; then
+    echo "== generating $1 domains in $dir" >&2
+    rm -rf "$dir"
+    /usr/bin/python3 bench/gen_fleet.py "$1" "$dir"
+  fi
+  echo "$dir"
+}
+
+serve() {  # FLEET_DIR NAME: Knot on a free port; sets PORT and KNOT_PID
+  local run="$work/knot-$2"
+  rm -rf "$run"
+  mkdir -p "$run"
+  PORT=$(free_port)
+  knot_conf "$1" "$PORT" "$run"
+  knot_start "$run" "$1" "$PORT"
+}
+trap knot_stop EXIT
+
+dnsperf_qps() {  # QUERY_FILE PASSES: dnsperf's queries per second (EDNS0, 256 outstanding)
+  dnsperf -s 127.0.0.1 -p "$PORT" -d "$1" -n "$2" -q 256 -e -t 5 2>/dev/null |
+    sed -n 's/^ *Queries per second: *//p'
+}
+
+# ---- 1. DNS engine vs dnsperf, same Knot, same query mix --------------------------------------
+first_size=${sizes%% *}
+fleet=$(fleet_dir "$first_size")
+serve "$fleet" dns
+questions=$(( $(wc -l < "$fleet/queries.txt") * dns_passes ))
+echo "== DNS engine: $questions questions per run (query mix of $fleet/queries.txt), $repeat runs"
+perf_r=() wire_r=() stack_r=() perf_q=() wire_q=() stack_q=()
+for ((i = 1; i <= repeat; i++)); do
+  p=$(dnsperf_qps "$fleet/queries.txt" "$dns_passes")
+  "$bin/mdo-bench-dns" --server "127.0.0.1:$PORT" --queries "$fleet/queries.txt" \
+    --count "$questions" --in-flight 256 --stack wire > "$work/dns-wire.out"
+  "$bin/mdo-bench-dns" --server "127.0.0.1:$PORT" --queries "$fleet/queries.txt" \
+    --count "$questions" --in-flight 256 --stack resolver > "$work/dns-stack.out"
+  w=$(figure "$work/dns-wire.out" qps)
+  s=$(figure "$work/dns-stack.out" qps)
+  echo "   run $i: dnsperf $p q/s, AresResolver $w q/s, MakeResolver stack (cache off) $s q/s"
+  perf_q+=("$p") wire_q+=("$w") stack_q+=("$s")
+  wire_r+=("$(ratio "$w" "$p")") stack_r+=("$(ratio "$s" "$p")")
+done
+knot_stop
+DNSPERF_QPS=$(median "${perf_q[@]}")
+note "dns dnsperf_qps=$DNSPERF_QPS wire_qps=$(median "${wire_q[@]}") stack_qps=$(median "${stack_q[@]}") wire_ratio=$(median "${wire_r[@]}") stack_ratio=$(median "${stack_r[@]}")"
+
+# ---- 2. SPF check_host vs libspf2 and Mail::SPF ------------------------------------------------
+echo "== SPF: $spf_cases cases per tool per run, $repeat runs (network namespace, Knot on :53)"
+head -n "$spf_cases" "$fleet/spf-cases.txt" > "$work/spf-cases.txt"
+unshare --net --mount bench/spf_peers.sh "$fleet" "$bin" "$work" "$repeat" | tee "$work/spf.out"
+spf_rate() { median $(sed -n "s/^tool=$1 .*evals_per_s=\([0-9.]*\).*/\1/p" "$work/spf.out"); }
+note "spf mdo_cache_on=$(spf_rate mdo-cache-on) mdo_cache_off=$(spf_rate mdo-cache-off) libspf2=$(spf_rate libspf2) mail_spf_perl=$(spf_rate mail-spf-perl)"
+
+# ---- 3. Fleet passes ---------------------------------------------------------------------------
+ip_zones=$(sed -n 1p "$fleet/lists.txt")
+domain_zones=$(sed -n 2p "$fleet/lists.txt")
+for n in $sizes; do
+  fleet=$(fleet_dir "$n")
+  serve "$fleet" "fleet-$n"
+  echo "== fleet of $n domains, $workers workers, $repeat passes (each a fresh process: cold cache)"
+  walls=() ratios=() cpus=() rsss=() uniq=() sent=() qps=()
+  for ((i = 1; i <= repeat; i++)); do
+    out="$work/fleet-$n-run$i.out"
+    "$bin/mdo-bench-fleet" --server "127.0.0.1:$PORT" --domains "$fleet/domains.txt" \
+      --selectors s1,s2 --ip-zones "$ip_zones" --domain-zones "$domain_zones" \
+      --workers "$workers" --dump-questions "$work/fleet-$n-questions.txt" > "$out"
+    u=$(figure "$out" unique_questions)
+    p=$(dnsperf_qps "$work/fleet-$n-questions.txt" 1)
+    floor=$(awk -v u="$u" -v p="$p" 'BEGIN {printf "%.3f", u / p}')
+    w=$(figure "$out" wall_s)
+    echo "   pass $i: wall $w s, unique $u, sent $(figure "$out" upstream_queries)," \
+      "dnsperf $p q/s -> server floor $floor s, ratio $(ratio "$w" "$floor")," \
+      "CPU $(figure "$out" cpu_ms_per_domain) ms/domain, RSS $(figure "$out" peak_rss_mib) MiB," \
+      "failed answers $(figure "$out" failed_answers)"
+    walls+=("$w") ratios+=("$(ratio "$w" "$floor")") cpus+=("$(figure "$out" cpu_ms_per_domain)")
+    rsss+=("$(figure "$out" peak_rss_mib)") uniq+=("$u") sent+=("$(figure "$out" upstream_queries)")
+    qps+=("$p")
+  done
+  knot_stop
+  grep '^status domain:' "$work/fleet-$n-run1.out" | sed 's/^/   /'
+  note "fleet n=$n workers=$workers wall_s=$(median "${walls[@]}") unique=$(median "${uniq[@]}") sent=$(median "${sent[@]}") dnsperf_qps=$(median "${qps[@]}") wall_over_floor=$(median "${ratios[@]}") cpu_ms_per_domain=$(median "${cpus[@]}") peak_rss_mib=$(median "${rsss[@]}")"
+done
+
+# ---- 4. Operator -------------------------------------------------------------------------------
+note "operator not-measured (see bench/README.md)"
+
+# ---- Table ---------------------------------------------------------------------------------------
+echo
+echo "== results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); medians of $repeat)"
+awk -f bench/table.awk "$results"
