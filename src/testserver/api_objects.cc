@@ -479,6 +479,46 @@ ApiResult ApiServer::Write(const ResourceType& type, const RequestInfo& info, co
       return Invalid(type, name, causes);
     }
   }
+  // events.k8s.io/v1 creates are validated as kube-apiserver does (ValidateEventCreate), so a
+  // recorder that leaves out a required field fails here as it would on a cluster.
+  if (type.group == "events.k8s.io" && old == nullptr) {
+    json causes = json::array();
+    auto require = [&](const char* stored_field, const char* field) {
+      if (object.value(stored_field, "").empty()) {
+        causes.push_back(
+            {{"reason", "FieldValueRequired"}, {"message", "Required value"}, {"field", field}});
+      }
+    };
+    require("eventTime", "eventTime");
+    require("reportingComponent", "reportingController");
+    require("reportingInstance", "reportingInstance");
+    require("action", "action");
+    require("reason", "reason");
+    std::string event_type = object.value("type", "");
+    if (event_type != "Normal" && event_type != "Warning") {
+      causes.push_back({{"reason", "FieldValueNotSupported"},
+                        {"message", "Unsupported value: \"" + event_type +
+                                        "\": supported values: \"Normal\", \"Warning\""},
+                        {"field", "type"}});
+    }
+    if (object.value("message", "").size() > 1024) {
+      causes.push_back({{"reason", "FieldValueTooLong"},
+                        {"message", "Too long: may not be more than 1024 bytes"},
+                        {"field", "note"}});
+    }
+    for (const auto& [stored_field, field] : std::vector<std::pair<const char*, const char*>>{
+             {"firstTimestamp", "deprecatedFirstTimestamp"},
+             {"lastTimestamp", "deprecatedLastTimestamp"},
+             {"count", "deprecatedCount"}}) {
+      if (object.contains(stored_field) && !object[stored_field].is_null() &&
+          object[stored_field] != 0) {
+        causes.push_back({{"reason", "FieldValueInvalid"},
+                          {"message", "Invalid value: \"\": needs to be unset"},
+                          {"field", field}});
+      }
+    }
+    if (!causes.empty()) return Invalid(type, name, causes);
+  }
   const bool is_crd =
       type.group == "apiextensions.k8s.io" && type.plural == "customresourcedefinitions";
   if (is_crd && !status_only) {

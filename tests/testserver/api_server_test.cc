@@ -452,6 +452,33 @@ TEST_F(KtsApiServerTest, EventsAreOneStoreWithTwoViews) {
   EXPECT_EQ(patched.body["series"]["count"], 2);
 }
 
+TEST_F(KtsApiServerTest, EventsK8sIoCreatesAreValidated) {
+  json event = {{"apiVersion", "events.k8s.io/v1"},
+                {"kind", "Event"},
+                {"metadata", {{"name", "e.1"}}},
+                {"reason", "Checked"},
+                {"type", "Info"},
+                {"regarding", {{"kind", "MailDomain"}, {"name", "a"}, {"namespace", "default"}}}};
+  Reply r = Call("POST", "/apis/events.k8s.io/v1/namespaces/default/events", event);
+  EXPECT_EQ(r.code, 422);
+  std::string message = r.body["message"];
+  EXPECT_THAT(message, HasSubstr("Event.events.k8s.io \"e.1\" is invalid: ["));
+  EXPECT_THAT(message, HasSubstr("eventTime: Required value"));
+  EXPECT_THAT(message, HasSubstr("reportingController: Required value"));
+  EXPECT_THAT(message, HasSubstr("type: Unsupported value: \"Info\""));
+  // The core/v1 path is not held to those rules (client-go's old recorder).
+  json core = {{"metadata", {{"name", "e.2"}}}, {"reason", "Checked"}, {"message", "m"}};
+  EXPECT_EQ(Call("POST", "/api/v1/namespaces/default/events", core).code, 201);
+}
+
+TEST_F(KtsApiServerTest, DelayFaultsServeNormallyAndAreConsumed) {
+  ASSERT_EQ(Call("POST", "/admin/faults", {{"verb", "list"}, {"delayMs", 50}}).code, 200);
+  EXPECT_EQ(Call("GET", "/admin/faults").body["faults"].size(), 1u);
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces").code, 200);
+  EXPECT_EQ(Call("GET", "/admin/faults").body["faults"].size(), 0u);
+  EXPECT_EQ(Call("POST", "/admin/faults", {{"verb", "list"}}).code, 400);  // neither code nor delay
+}
+
 TEST_F(KtsApiServerTest, TablesRenderPrinterColumns) {
   InstallCrd();
   CreateMd("a");
