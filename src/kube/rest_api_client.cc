@@ -109,7 +109,12 @@ int RetryAfterHeader(const http::http_headers& headers) {
 ApiError TransportError(const std::string& what) {
   ApiError e;
   e.code = 0;
-  e.reason = "TransportError";
+  // cpprest's words for a request that never reached the server (a refused connection, or a
+  // pooled keep-alive connection the server had closed): safe to send again whatever the verb.
+  bool not_sent = what.find("Failed to write request") != std::string::npos ||
+                  what.find("Failed to connect") != std::string::npos ||
+                  what.find("Error resolving address") != std::string::npos;
+  e.reason = not_sent ? "RequestNotSent" : "TransportError";
   e.message = what;
   return e;
 }
@@ -396,6 +401,7 @@ class RestApiClient final : public ApiClient {
 
 bool ShouldRetry(bool idempotent, const ApiError& error) {
   if (error.code == 429) return true;
+  if (error.code == 0 && error.reason == "RequestNotSent") return true;
   if (!idempotent) return false;
   if (error.code == 0) return error.reason == "TransportError";
   return error.code >= 500 && error.code != 501;

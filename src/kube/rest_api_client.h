@@ -30,8 +30,9 @@ struct RestClientOptions {
   std::string user_agent;  // "" = "<config.user_agent>/0.1.0 (linux)"
 };
 
-// Whether a failed call may be sent again: 429 always (the server did not act on it); 5xx
-// and transport errors only for idempotent verbs (GET, PUT, DELETE, server-side apply).
+// Whether a failed call may be sent again: 429 and requests that never reached the server
+// (reason RequestNotSent) always; 5xx and other transport errors only for idempotent verbs
+// (GET, PUT, DELETE, server-side apply).
 bool ShouldRetry(bool idempotent, const ApiError& error);
 // The wait before retry number `attempt` (0-based): the server's Retry-After when it gave one
 // (capped at retry_max), else retry_initial * 2^attempt with up to 100 % jitter, capped.
