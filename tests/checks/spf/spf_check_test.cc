@@ -128,10 +128,12 @@ TEST(CheckSpfTest, PassAllInsideAnIncludeCountsOnlyWhenTheIncludePasses) {
   r.Add("open.example", RecordType::kTxt, "v=spf1 +all");
   r.Add("a.example", RecordType::kTxt, "v=spf1 include:open.example -all");
   r.Add("b.example", RecordType::kTxt, "v=spf1 -include:open.example ip4:192.0.2.1 -all");
-  const auto* f = Find(CheckSpf(r, "a.example", {}), "SPFPassAll");
+  const SpfCheckResult a = CheckSpf(r, "a.example", {});
+  const auto* f = Find(a, "SPFPassAll");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->message.find("included by include:open.example"), std::string::npos);
-  EXPECT_EQ(Find(CheckSpf(r, "b.example", {}), "SPFPassAll"), nullptr);
+  const SpfCheckResult b = CheckSpf(r, "b.example", {});
+  EXPECT_EQ(Find(b, "SPFPassAll"), nullptr);
 }
 
 TEST(CheckSpfTest, SendersOfADomainWithoutRecordSayWhy) {
