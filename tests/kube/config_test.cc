@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "support/test_env.h"
 
 namespace mdo::kube {
@@ -247,6 +249,42 @@ TEST(Base64Test, DecodesAndRejects) {
   EXPECT_FALSE(Base64Decode("QUJD*").ok());
   EXPECT_FALSE(Base64Decode("Q").ok());
   EXPECT_FALSE(Base64Decode("QQ==QQ").ok());
+}
+
+}  // namespace
+}  // namespace mdo::kube
+
+namespace mdo::kube {
+namespace {
+
+// Each test case runs in its own process (ctest), so changing the environment is contained.
+TEST(LoadClientConfigTest, FlagThenInClusterThenKubeconfigVariable) {
+  mdo::testing::TempDir dir("kube-load");
+  auto file = dir.WriteFile("config", R"(
+current-context: c
+clusters: [{name: k, cluster: {server: "https://from-file:6443"}}]
+contexts: [{name: c, context: {cluster: k, namespace: ns}}]
+)");
+  ::unsetenv("KUBERNETES_SERVICE_HOST");
+  ::setenv("KUBECONFIG", (dir.path() / "missing").string().append(":").append(file).c_str(), 1);
+  auto from_env = LoadClientConfig("");
+  ASSERT_TRUE(from_env.ok()) << from_env.error().message;
+  EXPECT_EQ(from_env->server, "https://from-file:6443");
+
+  // In a pod the service account wins over $KUBECONFIG (here it has no token: an error says so).
+  ::setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1", 1);
+  ::setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+  auto in_cluster = LoadClientConfig("");
+  if (!std::filesystem::exists("/var/run/secrets/kubernetes.io/serviceaccount/token")) {
+    ASSERT_FALSE(in_cluster.ok());
+    EXPECT_NE(in_cluster.error().message.find("in-cluster"), std::string::npos);
+  }
+  // An explicit flag wins over both.
+  auto from_flag = LoadClientConfig(file.string());
+  ASSERT_TRUE(from_flag.ok()) << from_flag.error().message;
+  EXPECT_EQ(from_flag->namespace_name, "ns");
+  auto bad_flag = LoadClientConfig((dir.path() / "nope").string());
+  EXPECT_FALSE(bad_flag.ok());
 }
 
 }  // namespace
