@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include "checks/spf/macro.h"
 #include "checks/spf/spf_json.h"
@@ -152,6 +154,50 @@ TEST(CheckHostTest, PtrAndPMacroUseValidatedNames) {
   EXPECT_EQ(Check(r, "192.0.2.1", "example.com").result, SpfResult::kPass);
   EXPECT_EQ(Check(r, "192.0.2.1", "example.org").result, SpfResult::kFail);  // not validated
   EXPECT_EQ(Check(r, "192.0.2.1", "p.example.com").explanation, "p=mail.example.com");
+}
+
+TEST(CheckHostTest, RandomHostileRecordsStayBounded) {
+  // Records built from random terms over a handful of names that include and redirect to each
+  // other: every evaluation must end, with a bounded number of questions.
+  std::mt19937 rng(4408);
+  const std::vector<std::string> names = {"a.example", "b.example", "c.example", "d.example"};
+  const std::vector<std::string> terms = {"include:a.example",
+                                          "include:b.example",
+                                          "redirect=c.example",
+                                          "a:d.example",
+                                          "mx:a.example",
+                                          "ptr",
+                                          "exists:%{ir}.%{l}.d.example",
+                                          "a:%{d}",
+                                          "-all",
+                                          "~all",
+                                          "ip4:192.0.2.0/24",
+                                          "ip6:2001:db8::/32",
+                                          "exp=%{d}",
+                                          "a/0",
+                                          "mx//0",
+                                          "exists:%{p}.b.example",
+                                          "?include:%{o}",
+                                          "a:%{S}%{S}%{S}%{S}%{S}.x.example",
+                                          "redirect=%{d2}",
+                                          "include:c.example"};
+  for (int round = 0; round < 300; ++round) {
+    MemoryResolver r;
+    for (const auto& name : names) {
+      std::string record = "v=spf1";
+      const int n = static_cast<int>(rng() % 8);
+      for (int k = 0; k < n; ++k) record += " " + terms[rng() % terms.size()];
+      r.Add(name, RecordType::kTxt, record);
+      r.Add(name, RecordType::kA, "192.0.2." + std::to_string(rng() % 4));
+      r.AddMx(name, 10, names[rng() % names.size()]);
+    }
+    r.Add("1.2.0.192.in-addr.arpa", RecordType::kPtr, names[rng() % names.size()]);
+    const char* ip = (round % 2) ? "192.0.2.1" : "2001:db8::1";
+    auto res = Check(r, ip, names[rng() % names.size()].c_str(), "x.y@a.example");
+    EXPECT_LE(res.dns_lookups, 11);
+    EXPECT_LE(res.void_lookups, 3);
+    EXPECT_LE(r.query_count(), 160u) << round;
+  }
 }
 
 TEST(MacroTest, ExpandsPerRfc7208Examples) {
