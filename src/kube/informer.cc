@@ -208,6 +208,8 @@ bool Informer::WatchOnce(bool& failed) {
     stream_ = stream;
   }
   bool relist = false;
+  auto opened_at = clock_.Now();
+  int events = 0;
   for (;;) {
     auto next = stream->Next();
     if (!next) {
@@ -217,7 +219,14 @@ bool Informer::WatchOnce(bool& failed) {
       }
       break;
     }
-    if (!next->has_value()) break;  // the server closed the watch: re-watch from the last RV
+    if (!next->has_value()) {
+      // The server closed the watch: re-watch from the last RV. A watch that ends at once with
+      // nothing in it is treated as a failure (client-go's "very short watch"), so a broken
+      // server is not hammered.
+      if (events == 0 && clock_.Now() - opened_at < std::chrono::seconds(1)) failed = true;
+      break;
+    }
+    ++events;
     const WatchEvent& event = **next;
     if (event.type == WatchEvent::Type::kError) {
       ApiError e = ErrorFromStatus(event.object);
@@ -259,7 +268,8 @@ void Informer::Run() {
     bool failed = false;
     if (!WatchOnce(failed)) {
       need_list = true;
-      list_rv = "";  // after 410: a consistent read
+      list_rv = "";                       // after 410: a consistent read
+      if (Sleep(backoff.Next())) return;  // as client-go, a pause before relisting
       continue;
     }
     if (failed && Sleep(backoff.Next())) return;
