@@ -682,6 +682,7 @@ json ApiServer::RemoveNow(const ResourceType& type, const std::string& ns,
                        (*object)["metadata"].value("name", "")});
       }
       for (const auto& [object_ns, object_name] : ids) store_.Remove(key, object_ns, object_name);
+      store_.CloseWatches(key);
     }
     registry_.RemoveCrd(name);
     ++openapi_generation_;

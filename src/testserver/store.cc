@@ -159,6 +159,15 @@ int Store::CloseAllWatches() {
   return n;
 }
 
+void Store::CloseWatches(const std::string& key) {
+  for (const auto& channel : channels_) {
+    if (channel->storage_key() == key) channel->Close();
+  }
+  channels_.erase(std::remove_if(channels_.begin(), channels_.end(),
+                                 [&](const auto& c) { return c->storage_key() == key; }),
+                  channels_.end());
+}
+
 int Store::BookmarkAllWatches() {
   for (const auto& channel : channels_) channel->RequestBookmark();
   return static_cast<int>(channels_.size());

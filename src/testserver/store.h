@@ -80,6 +80,8 @@ class Store {
   void Subscribe(const std::shared_ptr<WatchChannel>& channel);
   void Unsubscribe(const WatchChannel* channel);
   int CloseAllWatches();
+  // Ends the watches of one storage key (its resource went away with its CRD).
+  void CloseWatches(const std::string& key);
   int BookmarkAllWatches();
   int open_watches() const { return static_cast<int>(channels_.size()); }
 

@@ -7,7 +7,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "testserver/yaml_json.h"
 
@@ -406,6 +408,56 @@ TEST_F(KtsApiServerTest, DeletingTheCrdRemovesTheResource) {
   EXPECT_EQ(Call("GET", kMd).code, 404);
   InstallCrd();
   EXPECT_EQ(Call("GET", kMd).body["items"].size(), 0u);
+}
+
+TEST_F(KtsApiServerTest, DeletingTheCrdEndsItsWatches) {
+  InstallCrd();
+  CreateMd("a");
+  Reply watch = Call("GET", std::string(kMd) + "?watch=true");
+  ASSERT_TRUE(watch.watch);
+  ASSERT_EQ(ReadEvents(*watch.watch, 1).size(), 1u);
+  ASSERT_EQ(Call("DELETE",
+                 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/maildomains.mailops.dev")
+                .code,
+            200);
+  auto rest = ReadEvents(*watch.watch, 5);  // the DELETED of "a", then the end of the stream
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0]["type"], "DELETED");
+  EXPECT_FALSE(watch.watch->Next(std::chrono::milliseconds(100)).has_value());
+}
+
+TEST_F(KtsApiServerTest, ConcurrentWritersAreSeenInResourceVersionOrder) {
+  Reply watch = Call("GET", "/api/v1/namespaces/default/configmaps?watch=true");
+  ASSERT_TRUE(watch.watch);
+  constexpr int kThreads = 4, kEach = 50;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([this, t] {
+      for (int i = 0; i < kEach; ++i) {
+        ApiRequest request;
+        request.method = "POST";
+        request.target = "/api/v1/namespaces/default/configmaps";
+        request.headers["content-type"] = "application/json";
+        request.body =
+            json{{"metadata", {{"name", "c" + std::to_string(t) + "-" + std::to_string(i)}}}}
+                .dump();
+        EXPECT_EQ(server_.Handle(request).response.code, 201);
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  auto events = ReadEvents(*watch.watch, kThreads * kEach);
+  ASSERT_EQ(events.size(), static_cast<size_t>(kThreads * kEach));
+  long last = 0;
+  std::set<std::string> names;
+  for (const json& e : events) {
+    EXPECT_EQ(e["type"], "ADDED");
+    long rv = std::stol(e["object"]["metadata"]["resourceVersion"].get<std::string>());
+    EXPECT_GT(rv, last);
+    last = rv;
+    names.insert(e["object"]["metadata"]["name"].get<std::string>());
+  }
+  EXPECT_EQ(names.size(), static_cast<size_t>(kThreads * kEach));
 }
 
 TEST_F(KtsApiServerTest, EventsAreOneStoreWithTwoViews) {
