@@ -88,7 +88,8 @@ void MetricsRegistry::Add(const std::string& name, const Labels& labels, double 
 void MetricsRegistry::Set(const std::string& name, const Labels& labels, double value) {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
-  assert(it != families_.end() && it->second.type == Type::kGauge);
+  // Counters may be set too: for counts kept elsewhere (the DNS cache's) copied at scrape time.
+  assert(it != families_.end() && it->second.type != Type::kHistogram);
   if (it == families_.end()) return;
   it->second.values[labels] = value;
 }

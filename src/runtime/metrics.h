@@ -21,7 +21,7 @@ class MetricsRegistry {
                std::vector<double> buckets = {});
 
   void Add(const std::string& name, const Labels& labels, double delta = 1);  // counters, gauges
-  void Set(const std::string& name, const Labels& labels, double value);      // gauges
+  void Set(const std::string& name, const Labels& labels, double value);      // gauges, counters
   void Observe(const std::string& name, const Labels& labels, double value);  // histograms
   // Drops every series of `name` carrying all of `subset`'s label values (e.g. a deleted
   // MailDomain's namespace and name).
