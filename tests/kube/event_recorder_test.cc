@@ -270,3 +270,78 @@ TEST(CoreV1FallbackTest, TranslatesFields) {
 
 }  // namespace
 }  // namespace mdo::kube
+
+namespace mdo::kube {
+namespace {
+
+// An ApiClient that serves no events.k8s.io group and records writes.
+class NoEventsGroupApi final : public ApiClient {
+ public:
+  ApiResult<Json> Get(const ResourceType&, std::string_view, std::string_view,
+                      std::string_view) override {
+    return ApiFail(404, "NotFound", "");
+  }
+  ApiResult<Json> List(const ResourceType&, std::string_view, const ListOptions&) override {
+    return ApiFail(404, "NotFound", "");
+  }
+  ApiResult<std::unique_ptr<WatchStream>> Watch(const ResourceType&, std::string_view,
+                                                const ListOptions&) override {
+    return ApiFail(404, "NotFound", "");
+  }
+  ApiResult<Json> Create(const ResourceType& type, std::string_view ns, const Json& object,
+                         const WriteOptions&) override {
+    std::lock_guard lock(mutex);
+    writes.push_back("create " + type.ApiVersion() + " " + std::string(ns));
+    bodies.push_back(object);
+    return object;
+  }
+  ApiResult<Json> Update(const ResourceType&, std::string_view, const Json&,
+                         const WriteOptions&) override {
+    return ApiFail(405, "MethodNotAllowed", "");
+  }
+  ApiResult<Json> Patch(const ResourceType& type, std::string_view, std::string_view name,
+                        PatchType patch_type, const Json& patch, const WriteOptions&) override {
+    std::lock_guard lock(mutex);
+    writes.push_back("patch " + type.ApiVersion() + " " + std::string(name) + " " +
+                     PatchContentType(patch_type));
+    bodies.push_back(patch);
+    return patch;
+  }
+  ApiResult<Json> Delete(const ResourceType&, std::string_view, std::string_view,
+                         const DeleteOptions&) override {
+    return ApiFail(405, "MethodNotAllowed", "");
+  }
+  ApiResult<Json> GetPath(std::string_view path) override {
+    std::lock_guard lock(mutex);
+    discovery.push_back(std::string(path));
+    return ApiFail(404, "NotFound", "the server could not find the requested resource");
+  }
+
+  std::mutex mutex;
+  std::vector<std::string> writes, discovery;
+  std::vector<Json> bodies;
+};
+
+TEST(ApiEventSinkTest, FallsBackToCoreV1WhenTheGroupIsAbsent) {
+  NoEventsGroupApi api;
+  ApiEventSink sink(api);
+  FakeClock clock;
+  EventRecorder recorder(sink, {}, clock);
+  ObjectReference ref{"mailops.dev/v1alpha1", "MailDomain", "mail", "a", "uid-a"};
+  recorder.Event(ref, "Warning", "MXMissing", "Check", "no MX");
+  clock.Advance(seconds(5));
+  recorder.Event(ref, "Warning", "MXMissing", "Check", "no MX");
+  ASSERT_TRUE(recorder.WaitIdle(seconds(30)));
+  std::lock_guard lock(api.mutex);
+  EXPECT_EQ(api.discovery, (std::vector<std::string>{"/apis/events.k8s.io/v1"}));  // asked once
+  ASSERT_EQ(api.writes.size(), 2u);
+  EXPECT_EQ(api.writes[0], "create v1 mail");
+  EXPECT_EQ(api.bodies[0]["involvedObject"]["uid"], "uid-a");
+  EXPECT_EQ(api.bodies[0]["message"], "no MX");
+  EXPECT_EQ(api.writes[1].rfind("patch v1 a.", 0), 0u) << api.writes[1];
+  EXPECT_EQ(api.bodies[1]["count"], 2);
+  EXPECT_EQ(api.bodies[1]["lastTimestamp"], "2026-11-27T00:00:05Z");
+}
+
+}  // namespace
+}  // namespace mdo::kube
