@@ -125,3 +125,33 @@ TEST(KtsBinaryTest, BadFlagsExitWithStatusTwo) {
 
 }  // namespace
 }  // namespace mdo::testserver::testing
+
+namespace mdo::testserver::testing {
+namespace {
+
+TEST(KtsTlsTest, KeepsItsCaAcrossRestartsAndRenewsTheServingCertificate) {
+  mdo::testing::TempDir dir("kts-tls");
+  std::string first_ca, first_cert;
+  {
+    auto server = TestServer::Start(dir.path(), {true, "", {}});
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    EXPECT_EQ((*server)->url().rfind("https://127.0.0.1:", 0), 0u);
+    std::string kubeconfig = mdo::testing::ReadFileOrEmpty((*server)->kubeconfig());
+    EXPECT_THAT(kubeconfig,
+                HasSubstr("certificate-authority: " + (dir.path() / "tls" / "ca.crt").string()));
+    EXPECT_THAT(kubeconfig, ::testing::Not(HasSubstr("token:")));
+    first_ca = mdo::testing::ReadFileOrEmpty(dir.path() / "tls" / "ca.crt");
+    first_cert = mdo::testing::ReadFileOrEmpty(dir.path() / "tls" / "tls.crt");
+    EXPECT_THAT(first_ca, HasSubstr("BEGIN CERTIFICATE"));
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    auto plain = HttpCall((*server)->port(), "GET", "/version");
+    EXPECT_TRUE(!plain.ok() || plain->code != 200);
+  }
+  auto again = TestServer::Start(dir.path(), {true, "", {}});
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(mdo::testing::ReadFileOrEmpty(dir.path() / "tls" / "ca.crt"), first_ca);
+  EXPECT_NE(mdo::testing::ReadFileOrEmpty(dir.path() / "tls" / "tls.crt"), first_cert);
+}
+
+}  // namespace
+}  // namespace mdo::testserver::testing
