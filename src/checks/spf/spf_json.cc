@@ -1,17 +1,8 @@
 #include "checks/spf/spf_json.h"
 
+#include "checks/finding_json.h"
+
 namespace mdo::checks::spf {
-
-namespace {
-
-// Kept local until the shared finding renderer lands in checks/.
-nlohmann::json FindingJson(const checks::Finding& finding) {
-  return {{"code", finding.code},
-          {"severity", std::string(checks::ToString(finding.severity))},
-          {"message", finding.message}};
-}
-
-}  // namespace
 
 nlohmann::json ToJson(const SpfTreeNode& node) {
   nlohmann::json j = {{"domain", node.domain},
@@ -39,14 +30,12 @@ nlohmann::json ToJson(const SpfCheckResult& result) {
     if (!s.mechanism.empty()) j["mechanism"] = s.mechanism;
     senders.push_back(std::move(j));
   }
-  nlohmann::json findings = nlohmann::json::array();
-  for (const auto& f : result.findings) findings.push_back(FindingJson(f));
   nlohmann::json j = {{"status", std::string(checks::ToString(result.status))},
                       {"record", result.record},
                       {"lookups", result.lookups},
                       {"voidLookups", result.void_lookups},
                       {"senders", std::move(senders)},
-                      {"findings", std::move(findings)}};
+                      {"findings", checks::ToJson(result.findings)}};
   if (result.tree) j["tree"] = ToJson(*result.tree);
   return j;
 }
