@@ -117,6 +117,19 @@ TEST_F(DmarcCheckTest, TreeWalkAndOrganizationalDomainCanDisagree) {
   EXPECT_EQ(r.policy, "reject");
 }
 
+TEST_F(DmarcCheckTest, APublicSuffixPolicyIsFoundOnlyByTheTreeWalk) {
+  Publish("com", "v=DMARC1; p=reject; psd=y; rua=mailto:psd@registry.example");
+  DmarcCheckResult r = Check("example.com");
+  EXPECT_EQ(r.source, "_dmarc.com");
+  EXPECT_EQ(r.discovery.found_by, std::vector<std::string>{"rfc9989"});
+  EXPECT_TRUE(r.discovery.rfc7489_source.empty());
+  EXPECT_TRUE(HasFinding(r.findings, "DMARCDiscoveryMismatch"));
+  const checks::Finding* inherited = Find(r, "DMARCInherited");
+  ASSERT_NE(inherited, nullptr);
+  EXPECT_NE(inherited->message.find("public suffix"), std::string::npos) << inherited->message;
+  EXPECT_FALSE(HasFinding(r.findings, "DMARCMissing"));
+}
+
 TEST_F(DmarcCheckTest, WalksUpAtMostEightQueries) {
   DmarcCheckResult r = Check("a.b.c.d.e.f.g.h.i.example.com");
   EXPECT_EQ(r.discovery.queried.size(), 8u);
