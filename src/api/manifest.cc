@@ -2,9 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <regex>
 
 #include "common/strings.h"
 
@@ -17,21 +17,46 @@ constexpr int kMaxDepth = 64;
 // Aliases share nodes, so a small file can expand enormously ("billion laughs"); stop early.
 constexpr std::size_t kMaxNodes = 200000;
 
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// YAML 1.2 core schema int: [-+]?[0-9]+
+bool IsInt(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  return AllDigits(s);
+}
+
+// YAML 1.2 core schema float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool IsFloat(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  std::string_view exponent;
+  if (auto e = s.find_first_of("eE"); e != std::string_view::npos) {
+    exponent = s.substr(e + 1);
+    s = s.substr(0, e);
+    if (!exponent.empty() && (exponent[0] == '-' || exponent[0] == '+')) exponent.remove_prefix(1);
+    if (!AllDigits(exponent)) return false;
+  }
+  const auto dot = s.find('.');
+  if (dot == std::string_view::npos) return AllDigits(s);
+  const std::string_view whole = s.substr(0, dot), fraction = s.substr(dot + 1);
+  if (whole.empty()) return AllDigits(fraction);
+  return AllDigits(whole) && (fraction.empty() || AllDigits(fraction));
+}
+
 json PlainScalar(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
   if (s.size() > 40) return s;  // too long to be a number we want
-  static const std::regex kInt("[-+]?[0-9]+");
-  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  if (std::regex_match(s, kInt)) {
+  if (IsInt(s)) {
     errno = 0;
     char* end = nullptr;
     long long v = std::strtoll(s.c_str(), &end, 10);
     if (errno == 0 && end && *end == '\0') return v;
     return s;
   }
-  if (std::regex_match(s, kFloat)) return std::strtod(s.c_str(), nullptr);
+  if (IsFloat(s)) return std::strtod(s.c_str(), nullptr);
   return s;
 }
 

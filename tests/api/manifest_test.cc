@@ -47,7 +47,8 @@ spec:
 
 TEST(ManifestTest, ScalarsFollowTheCoreSchema) {
   Result<std::vector<nlohmann::json>> r = YamlDocumentsToJson(
-      "a: true\nb: 'true'\nc: 42\nd: \"42\"\ne: 192.0.2.10\nf: ~\ng: 1.5\nh: yes\n");
+      "a: true\nb: 'true'\nc: 42\nd: \"42\"\ne: 192.0.2.10\nf: ~\ng: 1.5\nh: yes\n"
+      "i: -7\nj: .5\nk: 1e3\nl: 1.2.3\nm: 2001:db8::1\nn: 1e\n");
   ASSERT_TRUE(r.ok()) << r.error().message;
   const nlohmann::json& j = r->at(0);
   EXPECT_EQ(j["a"], true);
@@ -58,6 +59,12 @@ TEST(ManifestTest, ScalarsFollowTheCoreSchema) {
   EXPECT_TRUE(j["f"].is_null());
   EXPECT_EQ(j["g"], 1.5);
   EXPECT_EQ(j["h"], "yes");  // YAML 1.1 booleans are plain strings in 1.2
+  EXPECT_EQ(j["i"], -7);
+  EXPECT_EQ(j["j"], 0.5);
+  EXPECT_EQ(j["k"], 1000.0);
+  EXPECT_EQ(j["l"], "1.2.3");
+  EXPECT_EQ(j["m"], "2001:db8::1");
+  EXPECT_EQ(j["n"], "1e");
 }
 
 TEST(ManifestTest, ErrorsNameTheDocumentAndField) {

@@ -59,6 +59,7 @@ RdnsCheckResult CheckReverseDns(dns::Resolver& resolver,
     if (e.ptr.ok()) {
       for (const std::string& name : e.ptr.records) {
         if (e.address.ptr.size() == kMaxPtrNames) break;
+        if (name.empty()) continue;  // a PTR to the root names no host
         if (std::find(e.address.ptr.begin(), e.address.ptr.end(), name) != e.address.ptr.end()) {
           continue;
         }

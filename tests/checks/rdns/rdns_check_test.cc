@@ -88,6 +88,15 @@ TEST(RdnsCheckTest, NoAddressesIsSkippedAndDuplicatesAreCheckedOnce) {
   EXPECT_EQ(res.addresses[0].ip.ToString(), "192.0.2.40");
 }
 
+TEST(RdnsCheckTest, PtrToTheRootIsNoName) {
+  MemoryResolver r;
+  r.Add("42.2.0.192.in-addr.arpa", RecordType::kPtr, ".");
+  RdnsCheckResult res = CheckReverseDns(r, {Ip("192.0.2.42")});
+  EXPECT_EQ(res.status, CheckStatus::kFail);
+  EXPECT_TRUE(HasFinding(res.findings, "ReverseDNSMissing"));
+  EXPECT_EQ(r.query_count(), 1u);
+}
+
 TEST(RdnsCheckTest, ManyPtrNamesAreBounded) {
   MemoryResolver r;
   for (int i = 0; i < 100; ++i) {
