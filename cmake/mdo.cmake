@@ -40,10 +40,13 @@ function(mdo_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main mdo_warnings)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
-  set(props TIMEOUT ${ARG_TIMEOUT}
-    ENVIRONMENT "MDO_SOURCE_DIR=${PROJECT_SOURCE_DIR};MDO_BINARY_DIR=${CMAKE_BINARY_DIR};MDO_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;PATH=${PROJECT_SOURCE_DIR}/.tools/bin:$ENV{PATH}")
+  # The environment comes through `env` as the test's launcher: CMake 3.25's gtest_discover_tests
+  # splits a multi-valued ENVIRONMENT property, so it cannot carry these.
+  set_target_properties(${name} PROPERTIES CROSSCOMPILING_EMULATOR
+    "/usr/bin/env;MDO_SOURCE_DIR=${PROJECT_SOURCE_DIR};MDO_BINARY_DIR=${CMAKE_BINARY_DIR};MDO_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;PATH=${PROJECT_SOURCE_DIR}/.tools/bin:$ENV{PATH}")
+  set(props TIMEOUT ${ARG_TIMEOUT})
   if(ARG_LABELS)
-    list(APPEND props LABELS "${ARG_LABELS}")
+    list(APPEND props LABELS ${ARG_LABELS})
   endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
