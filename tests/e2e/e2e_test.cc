@@ -1,0 +1,255 @@
+// End-to-end tests of the operator: the real kubectl against kube-testserver (HTTPS, token),
+// Knot serving the demo zones, and the operator binary. Each test has a cluster of its own.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <regex>
+
+#include "e2e/cluster.h"
+
+namespace mdo::e2e {
+namespace {
+
+std::string BumpSerial(std::string zone_text, int serial) {
+  return std::regex_replace(zone_text, std::regex(R"((SOA\s+\S+\s+\S+\s+)1(\s))"),
+                            "$1" + std::to_string(serial) + "$2");
+}
+
+std::string CondStatus(const json& c) { return c.is_object() ? c.value("status", "") : "<none>"; }
+std::string CondReason(const json& c) { return c.is_object() ? c.value("reason", "") : "<none>"; }
+
+int CountEvents(const std::vector<json>& events, const std::string& reason) {
+  int n = 0;
+  for (const json& e : events) {
+    if (e.value("reason", "") == reason) ++n;
+  }
+  return n;
+}
+
+class E2ETest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string error = cluster_.Start();
+    ASSERT_EQ(error, "");
+  }
+  // Starts one operator (no leader election) and applies the demo domains.
+  void StartWithDemo() {
+    op_ = cluster_.StartOperator();
+    ASSERT_NE(op_, nullptr);
+    const std::string error = cluster_.ApplyDemoDomains();
+    ASSERT_EQ(error, "") << op_->Log();
+  }
+
+  Cluster cluster_;
+  std::unique_ptr<OperatorProcess> op_;
+};
+
+TEST_F(E2ETest, ColumnsAndConditionsMatchEachDomainsDefects) {
+  StartWithDemo();
+  EXPECT_EQ(CondStatus(cluster_.Condition("healthy", "Ready")), "True") << op_->Log();
+  EXPECT_EQ(CondReason(cluster_.Condition("too-many-lookups", "SPFValid")), "SPFTooManyLookups");
+  EXPECT_EQ(CondStatus(cluster_.Condition("too-many-lookups", "Ready")), "False");
+  EXPECT_EQ(CondReason(cluster_.Condition("weak-dkim", "DKIMValid")), "ValidWithWarnings");
+  EXPECT_EQ(CondStatus(cluster_.Condition("policy-none", "DMARCValid")), "False");
+  EXPECT_EQ(CondReason(cluster_.Condition("listed-mx", "NotBlacklisted")), "Blacklisted");
+
+  auto table = cluster_.Kubectl({"get", "maildomains", "-n", "mail"});
+  ASSERT_TRUE(table.exited_ok()) << table.Describe();
+  const std::string& out = table.stdout_text;
+  for (const char* header :
+       {"NAME", "DOMAIN", "SPF", "DKIM", "DMARC", "MX", "RDNS", "BLACKLISTED", "READY", "AGE"}) {
+    EXPECT_NE(out.find(header), std::string::npos) << header << "\n" << out;
+  }
+  EXPECT_TRUE(std::regex_search(
+      out,
+      std::regex(R"(healthy\s+healthy\.example\s+pass\s+pass\s+pass\s+pass\s+pass\s+0\s+True)")))
+      << out;
+  EXPECT_TRUE(std::regex_search(
+      out,
+      std::regex(R"(listed-mx\s+listedmx\.example\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+1\s+False)")))
+      << out;
+
+  auto describe = cluster_.Kubectl({"describe", "maildomain", "too-many-lookups", "-n", "mail"});
+  ASSERT_TRUE(describe.exited_ok()) << describe.Describe();
+  EXPECT_NE(describe.stdout_text.find("SPFTooManyLookups"), std::string::npos)
+      << describe.stdout_text;
+  EXPECT_NE(describe.stdout_text.find("Warning"), std::string::npos) << describe.stdout_text;
+  EXPECT_EQ(CountEvents(cluster_.Events("healthy"), "Checked"), 1);
+}
+
+TEST_F(E2ETest, FixingAZoneRecoversWithExactlyOneNormalEvent) {
+  StartWithDemo();
+  std::string zone = cluster_.ZoneText("toomanylookups.example");
+  zone = std::regex_replace(zone, std::regex(R"(v=spf1 a mx include[^"]*)"),
+                            "v=spf1 ip4:192.0.2.11 -all");
+  ASSERT_TRUE(cluster_.knot().ReplaceZone("toomanylookups.example", BumpSerial(zone, 2)).ok());
+  cluster_.Recheck("too-many-lookups");
+  EXPECT_TRUE(Eventually([&] {
+    return CondStatus(cluster_.Condition("too-many-lookups", "SPFValid")) == "True";
+  })) << op_->Log();
+  EXPECT_TRUE(Eventually(
+      [&] { return CountEvents(cluster_.Events("too-many-lookups"), "SPFRecovered") == 1; }));
+  // Another recheck finds nothing new: still exactly one recovery event.
+  cluster_.Recheck("too-many-lookups");
+  EXPECT_TRUE(Eventually([&] {
+    return op_->Metrics().find("maildomain_reconcile_total{result=\"checked\"}") !=
+           std::string::npos;
+  }));
+  EXPECT_EQ(CountEvents(cluster_.Events("too-many-lookups"), "SPFRecovered"), 1);
+  EXPECT_EQ(CountEvents(cluster_.Events("too-many-lookups"), "SPFTooManyLookups"), 1);
+}
+
+TEST_F(E2ETest, ListingAndDelistingASenderEmitEvents) {
+  StartWithDemo();
+  const std::string bl = cluster_.ZoneText("dnsbl.example");
+  ASSERT_TRUE(
+      cluster_.knot()
+          .ReplaceZone("dnsbl.example",
+                       BumpSerial(bl + "10.2.0.192 A 127.0.0.2\n10.2.0.192 TXT \"e2e\"\n", 2))
+          .ok());
+  cluster_.Recheck("healthy");
+  EXPECT_TRUE(Eventually([&] {
+    return CondReason(cluster_.Condition("healthy", "NotBlacklisted")) == "Blacklisted";
+  })) << op_->Log();
+  EXPECT_TRUE(
+      Eventually([&] { return CountEvents(cluster_.Events("healthy"), "Blacklisted") == 1; }));
+  ASSERT_TRUE(cluster_.knot().ReplaceZone("dnsbl.example", BumpSerial(bl, 3)).ok());
+  cluster_.Recheck("healthy");
+  EXPECT_TRUE(Eventually(
+      [&] { return CondStatus(cluster_.Condition("healthy", "NotBlacklisted")) == "True"; }));
+  EXPECT_TRUE(Eventually([&] { return CountEvents(cluster_.Events("healthy"), "Delisted") == 1; }));
+}
+
+TEST_F(E2ETest, AnUnchangedRecheckWritesNothing) {
+  StartWithDemo();
+  const double before = op_->MetricValue("maildomain_reconcile_total{result=\"checked\"}");
+  cluster_.Admin("DELETE", "/admin/requests");
+  cluster_.Recheck("healthy");
+  ASSERT_TRUE(Eventually([&] {
+    return op_->MetricValue("maildomain_reconcile_total{result=\"checked\"}") > before;
+  })) << op_->Log();
+  json writes = cluster_.Admin("GET", "/admin/requests?subresource=status");
+  ASSERT_TRUE(writes.is_object());
+  EXPECT_EQ(writes.value("total", -1), 0) << writes.dump(2);
+}
+
+TEST_F(E2ETest, SpecChangeRechecksAtOnce) {
+  StartWithDemo();
+  auto patch = cluster_.Kubectl({"patch", "maildomain", "weak-dkim", "-n", "mail", "--type=merge",
+                                 "-p", R"({"spec":{"dkim":{"minimumKeyBits":1024}}})"});
+  ASSERT_TRUE(patch.exited_ok()) << patch.Describe();
+  EXPECT_TRUE(Eventually([&] {
+    json c = cluster_.Condition("weak-dkim", "DKIMValid");
+    return CondReason(c) == "Valid" && c.value("observedGeneration", 0) == 2;
+  })) << op_->Log();
+}
+
+TEST_F(E2ETest, InvalidSpecsAreRejectedOrReported) {
+  StartWithDemo();
+  // The schema rejects a malformed domain: kubectl prints the field path.
+  auto rejected = cluster_.Kubectl({"apply", "-f", "-"}, R"(
+apiVersion: mailops.dev/v1alpha1
+kind: MailDomain
+metadata: {name: bad-domain, namespace: mail}
+spec: {domain: "not a domain"}
+)");
+  EXPECT_FALSE(rejected.exited_ok());
+  EXPECT_NE(rejected.stderr_text.find("spec.domain"), std::string::npos) << rejected.Describe();
+  // Only the operator can tell that 300.1.2.3 is no address: Ready=False, InvalidSpec.
+  auto applied = cluster_.Kubectl({"apply", "-f", "-"}, R"(
+apiVersion: mailops.dev/v1alpha1
+kind: MailDomain
+metadata: {name: bad-sender, namespace: mail}
+spec: {domain: healthy.example, senders: [300.1.2.3]}
+)");
+  ASSERT_TRUE(applied.exited_ok()) << applied.Describe();
+  EXPECT_TRUE(Eventually([&] {
+    return CondReason(cluster_.Condition("bad-sender", "Ready")) == "InvalidSpec";
+  })) << op_->Log();
+  EXPECT_NE(cluster_.Condition("bad-sender", "Ready").value("message", "").find("spec.senders[0]"),
+            std::string::npos);
+}
+
+TEST_F(E2ETest, DeletionForgetsTheDomain) {
+  StartWithDemo();
+  ASSERT_NE(op_->Metrics().find("name=\"listed-mx\""), std::string::npos);
+  auto deleted = cluster_.Kubectl({"delete", "maildomain", "listed-mx", "-n", "mail"});
+  ASSERT_TRUE(deleted.exited_ok()) << deleted.Describe();
+  EXPECT_TRUE(
+      Eventually([&] { return op_->Metrics().find("name=\"listed-mx\"") == std::string::npos; }));
+}
+
+TEST_F(E2ETest, RecoversFromApiFaultsWithoutLosingUpdates) {
+  StartWithDemo();
+  // The next status writes fail (409, then 500); watches are dropped; history is compacted so
+  // the informer's resume gets 410 and must relist; then the server restarts.
+  cluster_.Admin("POST", "/admin/faults",
+                 {{"verb", "update"}, {"subresource", "status"}, {"code", 409}, {"count", 1}});
+  cluster_.Admin("POST", "/admin/faults",
+                 {{"verb", "update"}, {"subresource", "status"}, {"code", 500}, {"count", 1}});
+  cluster_.Admin("POST", "/admin/compact");
+  cluster_.Admin("POST", "/admin/watches/close");
+  auto patch = cluster_.Kubectl({"patch", "maildomain", "policy-none", "-n", "mail", "--type=merge",
+                                 "-p", R"({"spec":{"dmarc":{"minimumPolicy":"none"}}})"});
+  ASSERT_TRUE(patch.exited_ok()) << patch.Describe();
+  EXPECT_TRUE(Eventually([&] {
+    json c = cluster_.Condition("policy-none", "DMARCValid");
+    return CondStatus(c) == "True" && c.value("observedGeneration", 0) == 2;
+  })) << op_->Log();
+  cluster_.Admin("POST", "/admin/restart", {{"keepState", true}});
+  auto patch2 =
+      cluster_.Kubectl({"patch", "maildomain", "policy-none", "-n", "mail", "--type=merge", "-p",
+                        R"({"spec":{"dmarc":{"minimumPolicy":"quarantine"}}})"});
+  ASSERT_TRUE(patch2.exited_ok()) << patch2.Describe();
+  EXPECT_TRUE(Eventually([&] {
+    json c = cluster_.Condition("policy-none", "DMARCValid");
+    return CondStatus(c) == "False" && c.value("observedGeneration", 0) == 3;
+  })) << op_->Log();
+}
+
+TEST_F(E2ETest, OnlyTheLeaderWritesAndAKilledLeaderIsReplaced) {
+  const std::vector<std::string> election = {"--leader-elect", "--leader-election-namespace",
+                                             "default"};
+  auto a = cluster_.StartOperator(election);
+  auto b = cluster_.StartOperator(election);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(Eventually([&] {
+    return a->MetricValue("maildomain_leader") + b->MetricValue("maildomain_leader") == 1;
+  })) << a->Log()
+      << b->Log();
+  OperatorProcess* leader = a->MetricValue("maildomain_leader") == 1 ? a.get() : b.get();
+  OperatorProcess* follower = leader == a.get() ? b.get() : a.get();
+  ASSERT_EQ(cluster_.ApplyDemoDomains(), "");
+  EXPECT_EQ(follower->MetricValue("maildomain_reconcile_total{result=\"written\"}"), -1);
+  EXPECT_GT(leader->MetricValue("maildomain_reconcile_total{result=\"written\"}"), 0);
+
+  ::kill(leader->process->pid(), SIGKILL);  // no release: the lease must expire (15 s)
+  EXPECT_TRUE(Eventually([&] { return follower->MetricValue("maildomain_leader") == 1; },
+                         std::chrono::seconds(40)))
+      << follower->Log();
+  cluster_.Recheck("healthy");
+  EXPECT_TRUE(Eventually([&] {
+    return follower->MetricValue("maildomain_reconcile_total{result=\"checked\"}") > 0 ||
+           follower->MetricValue("maildomain_reconcile_total{result=\"written\"}") > 0;
+  })) << follower->Log();
+}
+
+TEST_F(E2ETest, SigtermExitsPromptlyAndReleasesTheLease) {
+  auto op = cluster_.StartOperator({"--leader-elect", "--leader-election-namespace", "default"});
+  ASSERT_NE(op, nullptr);
+  ASSERT_TRUE(Eventually([&] { return op->MetricValue("maildomain_leader") == 1; })) << op->Log();
+  ASSERT_EQ(cluster_.ApplyDemoDomains(), "");
+  ::kill(op->process->pid(), SIGTERM);
+  ASSERT_TRUE(Eventually([&] { return !op->process->Running(); }, std::chrono::seconds(15)));
+  const int status = op->process->Stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << op->Log();
+  auto lease =
+      cluster_.Kubectl({"get", "lease", "maildomain-operator", "-n", "default", "-o", "json"});
+  ASSERT_TRUE(lease.exited_ok()) << lease.Describe();
+  json l = json::parse(lease.stdout_text, nullptr, false);
+  EXPECT_EQ(l.value("spec", json::object()).value("holderIdentity", ""), "") << l.dump(2);
+}
+
+}  // namespace
+}  // namespace mdo::e2e
