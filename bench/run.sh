@@ -10,7 +10,7 @@
 #   BENCH_SIZES   fleet sizes [1000 10000]
 #   BENCH_WORKERS domains checked at once, as the operator's --workers [4]
 #   BENCH_DNS_PASSES  passes over the query mix for the DNS engine benchmark [4]
-#   SPF_CASES     SPF cases given to every SPF tool [300]
+#   SPF_CASES     SPF cases for mdo and libspf2 [3000]; Mail::SPF (~30/s) gets MAILSPF_CASES [300]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -23,7 +23,8 @@ repeat=${BENCH_REPEAT:-3}
 sizes=${BENCH_SIZES:-1000 10000}
 workers=${BENCH_WORKERS:-4}
 dns_passes=${BENCH_DNS_PASSES:-4}
-spf_cases=${SPF_CASES:-300}
+spf_cases=${SPF_CASES:-3000}
+mailspf_cases=${MAILSPF_CASES:-300}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 bin="$top/$build/bin"
@@ -61,10 +62,15 @@ serve() {  # FLEET_DIR NAME: Knot on a free port; sets PORT and KNOT_PID
 }
 trap knot_stop EXIT
 
-dnsperf_qps() {  # QUERY_FILE PASSES: dnsperf's queries per second (EDNS0, 256 outstanding)
-  dnsperf -s 127.0.0.1 -p "$PORT" -d "$1" -n "$2" -q 256 -e -t 5 2>/dev/null |
+# dnsperf's queries per second (EDNS0, 256 outstanding, as mdo's resolver), over PASSES passes.
+# Its user+system CPU seconds go to $work/dnsperf.cpu.
+dnsperf_qps() {  # QUERY_FILE PASSES
+  /usr/bin/time -f '%U %S' -o "$work/dnsperf.time" \
+    dnsperf -s 127.0.0.1 -p "$PORT" -d "$1" -n "$2" -q 256 -e -t 5 2>/dev/null |
     sed -n 's/^ *Queries per second: *//p'
+  awk '{print $1 + $2}' "$work/dnsperf.time" > "$work/dnsperf.cpu"
 }
+us_per_query() { awk -v c="$1" -v n="$2" 'BEGIN {printf "%.1f", c * 1e6 / n}'; }
 
 # ---- 1. DNS engine vs dnsperf, same Knot, same query mix --------------------------------------
 first_size=${sizes%% *}
@@ -72,29 +78,39 @@ fleet=$(fleet_dir "$first_size")
 serve "$fleet" dns
 questions=$(( $(wc -l < "$fleet/queries.txt") * dns_passes ))
 echo "== DNS engine: $questions questions per run (query mix of $fleet/queries.txt), $repeat runs"
-perf_r=() wire_r=() stack_r=() perf_q=() wire_q=() stack_q=()
+perf_r=() wire_r=() stack_r=() perf_q=() wire_q=() stack_q=() perf_c=() wire_c=()
 for ((i = 1; i <= repeat; i++)); do
   p=$(dnsperf_qps "$fleet/queries.txt" "$dns_passes")
+  pc=$(us_per_query "$(cat "$work/dnsperf.cpu")" "$questions")
   "$bin/mdo-bench-dns" --server "127.0.0.1:$PORT" --queries "$fleet/queries.txt" \
     --count "$questions" --in-flight 256 --stack wire > "$work/dns-wire.out"
   "$bin/mdo-bench-dns" --server "127.0.0.1:$PORT" --queries "$fleet/queries.txt" \
     --count "$questions" --in-flight 256 --stack resolver > "$work/dns-stack.out"
   w=$(figure "$work/dns-wire.out" qps)
   s=$(figure "$work/dns-stack.out" qps)
-  echo "   run $i: dnsperf $p q/s, AresResolver $w q/s, MakeResolver stack (cache off) $s q/s"
-  perf_q+=("$p") wire_q+=("$w") stack_q+=("$s")
+  wc=$(us_per_query "$(figure "$work/dns-wire.out" cpu_s)" "$questions")
+  echo "   run $i: dnsperf $p q/s ($pc us CPU/query), AresResolver $w q/s ($wc us CPU/query)," \
+    "MakeResolver stack (cache off) $s q/s"
+  perf_q+=("$p") wire_q+=("$w") stack_q+=("$s") perf_c+=("$pc") wire_c+=("$wc")
   wire_r+=("$(ratio "$w" "$p")") stack_r+=("$(ratio "$s" "$p")")
 done
 knot_stop
 DNSPERF_QPS=$(median "${perf_q[@]}")
-note "dns dnsperf_qps=$DNSPERF_QPS wire_qps=$(median "${wire_q[@]}") stack_qps=$(median "${stack_q[@]}") wire_ratio=$(median "${wire_r[@]}") stack_ratio=$(median "${stack_r[@]}")"
+note "dns dnsperf_qps=$DNSPERF_QPS wire_qps=$(median "${wire_q[@]}") stack_qps=$(median "${stack_q[@]}") wire_ratio=$(median "${wire_r[@]}") stack_ratio=$(median "${stack_r[@]}") dnsperf_cpu_us=$(median "${perf_c[@]}") wire_cpu_us=$(median "${wire_c[@]}")"
 
 # ---- 2. SPF check_host vs libspf2 and Mail::SPF ------------------------------------------------
-echo "== SPF: $spf_cases cases per tool per run, $repeat runs (network namespace, Knot on :53)"
+echo "== SPF: $spf_cases cases ($mailspf_cases for Mail::SPF) per run, $repeat runs (network namespace, Knot on :53)"
 head -n "$spf_cases" "$fleet/spf-cases.txt" > "$work/spf-cases.txt"
+head -n "$mailspf_cases" "$fleet/spf-cases.txt" > "$work/spf-cases-short.txt"
 unshare --net --mount bench/spf_peers.sh "$fleet" "$bin" "$work" "$repeat" | tee "$work/spf.out"
 spf_rate() { median $(sed -n "s/^tool=$1 .*evals_per_s=\([0-9.]*\).*/\1/p" "$work/spf.out"); }
-note "spf mdo_cache_on=$(spf_rate mdo-cache-on) mdo_cache_off=$(spf_rate mdo-cache-off) libspf2=$(spf_rate libspf2) mail_spf_perl=$(spf_rate mail-spf-perl)"
+# Ratios are taken within each run (same moment, same load), then the median of those.
+spf_ratio() {  # OURS PEER
+  median $(awk -v ours="$1" -v peer="$2" '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } r[f["tool"]] = f["evals_per_s"] }
+    f["tool"] == "mail-spf-perl" { printf "%.2f\n", r[ours] / r[peer] }' "$work/spf.out")
+}
+note "spf mdo_cache_on=$(spf_rate mdo-cache-on) mdo_cache_off=$(spf_rate mdo-cache-off) mdo_cache_on_t4=$(spf_rate mdo-cache-on-t4) libspf2=$(spf_rate libspf2) mail_spf_perl=$(spf_rate mail-spf-perl) ratio_libspf2=$(spf_ratio mdo-cache-on libspf2) ratio_libspf2_t4=$(spf_ratio mdo-cache-on-t4 libspf2) ratio_mail_spf=$(spf_ratio mdo-cache-off mail-spf-perl)"
 
 # ---- 3. Fleet passes ---------------------------------------------------------------------------
 ip_zones=$(sed -n 1p "$fleet/lists.txt")
@@ -110,7 +126,7 @@ for n in $sizes; do
       --selectors s1,s2 --ip-zones "$ip_zones" --domain-zones "$domain_zones" \
       --workers "$workers" --dump-questions "$work/fleet-$n-questions.txt" > "$out"
     u=$(figure "$out" unique_questions)
-    p=$(dnsperf_qps "$work/fleet-$n-questions.txt" 1)
+    p=$(dnsperf_qps "$work/fleet-$n-questions.txt" 3)
     floor=$(awk -v u="$u" -v p="$p" 'BEGIN {printf "%.3f", u / p}')
     w=$(figure "$out" wall_s)
     echo "   pass $i: wall $w s, unique $u, sent $(figure "$out" upstream_queries)," \
