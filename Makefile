@@ -1,4 +1,4 @@
-# Front door. `make test` is what CI runs; `make demo` arrives with the controller.
+# Front door. `make test` is what CI runs; `make demo` shows the operator on a local cluster.
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all deps configure build test test-sanitize lint format clean bench
+.PHONY: all deps configure build test demo test-sanitize lint format clean bench
 
 all: build
 
@@ -24,6 +24,11 @@ build: deps configure
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --no-tests=error -j $(CTEST_JOBS)
+
+# Knot with the demo zones, kube-testserver, the CRD, demo MailDomains and the operator; runs
+# until Ctrl-C (scripts/demo).
+demo: build
+	BUILD_DIR=$(BUILD_DIR) scripts/demo
 
 # Benchmarks (DESIGN section 7, bench/README.md): never part of `make test`; timings not asserted.
 bench: build
