@@ -2,7 +2,14 @@
 // server serves every *.zone file of the folder, and each case of its cases.yaml runs
 //   build/bin/maildomain-check --dns-server 127.0.0.1:PORT --json <args> <domain>
 // and checks the named check's status, the codes that must and must not appear, and optionally
-// the exit status. Case format: see tests/fixtures/findings/README.md.
+// the exit status. Case format (cases.yaml):
+//   cases:
+//     - name: too-many-lookups          # the gtest name is Findings.<folder>_<name>
+//       domain: toomany.spf.test
+//       args: [--checks, spf]           # with -f MANIFEST, `domain` is not appended
+//       expect: {check: spf, status: fail, codes: [SPFTooManyLookups], absent: [], exit: 1}
+// `codes` must appear in checks.<check>.findings (for dkim also in any selector's findings),
+// `absent` must not; `exit` is optional.
 #include <gtest/gtest.h>
 
 #include <algorithm>
