@@ -130,6 +130,7 @@ ReconcileOutcome Reconciler::Reconcile(const std::string& key, const json* objec
   const auto now = clock_.Now();
   const std::int64_t generation = Generation(*object);
   const std::string token = RecheckToken(*object);
+  bool fresh_dns = false;
   {
     std::lock_guard lock(mu_);
     auto it = states_.find(key);
@@ -138,14 +139,15 @@ ReconcileOutcome Reconciler::Reconcile(const std::string& key, const json* objec
       outcome.requeue_after = it->second.next_due - now;
       return outcome;
     }
+    fresh_dns = it != states_.end() && it->second.checked && it->second.recheck_token != token;
   }
 
   const json old_status = object->value("status", json::object());
   const std::string now_text = kube::FormatTime(clock_.WallNow());
   StatusUpdate update;
   auto interval = Interval(spec, options_.default_interval);
-  Result<json> report =
-      interval.ok() ? checker_.Check(spec) : Result<json>(Fail(interval.error().message));
+  Result<json> report = interval.ok() ? checker_.Check(spec, fresh_dns)
+                                      : Result<json>(Fail(interval.error().message));
   std::optional<kube::Clock::Duration> next;
   if (!report.ok()) {
     update = InvalidSpecStatus(old_status, generation, now_text, report.error().message);

@@ -26,10 +26,12 @@ inline constexpr char kRecheckAnnotation[] = "mailops.dev/recheck";
 
 // Runs every enabled check of one MailDomain spec (JSON as stored) and returns maildomain-check's
 // JSON report for it, or an error naming the invalid field (-> Ready=False, InvalidSpec).
+// `fresh_dns`: the user asked for this check (the recheck annotation), typically right after
+// fixing DNS, so cached answers must not be used.
 class DomainChecker {
  public:
   virtual ~DomainChecker() = default;
-  virtual Result<nlohmann::json> Check(const nlohmann::json& spec) = 0;
+  virtual Result<nlohmann::json> Check(const nlohmann::json& spec, bool fresh_dns) = 0;
 };
 
 // Where events go (the event recorder in production). Must not block.

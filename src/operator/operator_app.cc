@@ -140,7 +140,8 @@ int RunOperator(const OperatorOptions& options) {
   report::ReportOptions report_options;
   report_options.default_ip_zones = options.ip_zones;
   report_options.default_domain_zones = options.domain_zones;
-  controller::EngineChecker checker(**resolver, report_options);
+  controller::EngineChecker checker(**resolver, report_options,
+                                    [cache = *resolver] { cache->Clear(); });
   controller::ReconcilerOptions reconciler_options;
   reconciler_options.default_interval = options.default_interval;
   controller::Reconciler reconciler(**api, checker, emitter, kube::SystemClock::Instance(),
@@ -223,6 +224,7 @@ int RunOperator(const OperatorOptions& options) {
       spdlog::error("leader election: {}", s.error().message);
       return 1;
     }
+    metrics.Set("maildomain_leader", {}, 0);
     elector = std::make_unique<kube::LeaderElector>(election, *lease_client);
     spdlog::info("waiting for the leader lease {}/{} as {}", ns, options.leader_election.id,
                  election.identity);

@@ -65,8 +65,9 @@ class FakeApi : public kube::ApiClient {
 
 class FakeChecker : public DomainChecker {
  public:
-  Result<json> Check(const json& spec) override {
+  Result<json> Check(const json& spec, bool fresh_dns) override {
     ++calls;
+    if (fresh_dns) ++fresh_calls;
     if (spec.value("domain", "") == "bad") return Fail("spec.senders[0]: \"x\" is not an IP");
     return json{
         {"checks",
@@ -76,6 +77,7 @@ class FakeChecker : public DomainChecker {
            {{"status", "pass"}, {"listings", json::array()}, {"findings", json::array()}}}}}};
   }
   int calls = 0;
+  int fresh_calls = 0;
   std::string spf_status = "pass";
   json findings = json::array();
 };
@@ -168,6 +170,7 @@ TEST_F(ReconcilerTest, SpecChangeAndRecheckAnnotationCheckAtOnce) {
   EXPECT_TRUE(reconciler_.Reconcile("mail/example", &md).checked);
   EXPECT_FALSE(reconciler_.Reconcile("mail/example", &md).checked);
   EXPECT_EQ(checker_.calls, 3);
+  EXPECT_EQ(checker_.fresh_calls, 1);  // only the annotation asks for fresh DNS answers
 }
 
 TEST_F(ReconcilerTest, FailureEmitsWarningAndRecoveryEmitsNormal) {
