@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <map>
 #include <regex>
+#include <set>
 
+#include "api/manifest.h"
 #include "e2e/cluster.h"
 
 namespace mdo::e2e {
@@ -256,6 +260,142 @@ TEST_F(E2ETest, SigtermExitsPromptlyAndReleasesTheLease) {
   ASSERT_TRUE(lease.exited_ok()) << lease.Describe();
   json l = json::parse(lease.stdout_text, nullptr, false);
   EXPECT_EQ(l.value("spec", json::object()).value("holderIdentity", ""), "") << l.dump(2);
+}
+
+// The chart's RBAC (rendered by the real helm) against every request the operator really made
+// during a run with leader election, events and rechecks (recorded by kube-testserver).
+struct Rule {
+  std::vector<std::string> groups, resources, verbs, names;
+  std::string role_namespace;  // "" for a ClusterRole
+};
+
+bool Contains(const std::vector<std::string>& list, const std::string& v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+std::vector<std::string> Strings(const json& j) {
+  std::vector<std::string> out;
+  if (j.is_array()) {
+    for (const json& v : j) {
+      if (v.is_string()) out.push_back(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::string ApiGroupOf(const std::string& path) {
+  if (path.rfind("/api/", 0) == 0) return "";
+  if (path.rfind("/apis/", 0) == 0) {
+    const auto end = path.find('/', 6);
+    return path.substr(6, end == std::string::npos ? std::string::npos : end - 6);
+  }
+  return "<non-resource>";
+}
+
+TEST_F(E2ETest, EveryOperatorRequestIsAllowedByTheChartsRbac) {
+  auto helm = testing::RunProcess(
+      {(testing::SourceDir() / ".tools" / "bin" / "helm").string(), "template", "mdo",
+       (testing::SourceDir() / "charts" / "maildomain-operator").string(), "--namespace", "default",
+       "--set", "replicaCount=2"},
+      {{"HOME", (cluster_.dir() / "helm-home").string()},
+       {"XDG_CACHE_HOME", (cluster_.dir() / "helm-cache").string()},
+       {"XDG_CONFIG_HOME", (cluster_.dir() / "helm-config").string()},
+       {"XDG_DATA_HOME", (cluster_.dir() / "helm-data").string()}});
+  ASSERT_TRUE(helm.exited_ok()) << helm.Describe();
+  auto docs = api::YamlDocumentsToJson(helm.stdout_text);
+  ASSERT_TRUE(docs.ok()) << docs.error().message;
+  // Roles bound to the chart's service account.
+  std::string service_account;
+  std::map<std::string, std::vector<Rule>> roles;  // "Kind/name" -> rules
+  std::vector<std::string> bound;
+  for (const json& doc : *docs) {
+    const std::string kind = doc.value("kind", "");
+    const json meta = doc.value("metadata", json::object());
+    if (kind == "ServiceAccount") service_account = meta.value("name", "");
+    if (kind == "ClusterRole" || kind == "Role") {
+      for (const json& r : doc.value("rules", json::array())) {
+        roles[kind + "/" + meta.value("name", "")].push_back(
+            {Strings(r.value("apiGroups", json::array())),
+             Strings(r.value("resources", json::array())), Strings(r.value("verbs", json::array())),
+             Strings(r.value("resourceNames", json::array())),
+             kind == "Role" ? meta.value("namespace", "default") : ""});
+      }
+    }
+  }
+  for (const json& doc : *docs) {
+    const std::string kind = doc.value("kind", "");
+    if (kind != "ClusterRoleBinding" && kind != "RoleBinding") continue;
+    for (const json& subject : doc.value("subjects", json::array())) {
+      if (subject.value("kind", "") == "ServiceAccount" &&
+          subject.value("name", "") == service_account) {
+        const json ref = doc.value("roleRef", json::object());
+        bound.push_back(ref.value("kind", "") + "/" + ref.value("name", ""));
+      }
+    }
+  }
+  ASSERT_FALSE(service_account.empty());
+  ASSERT_FALSE(bound.empty());
+
+  // A run that exercises every code path that talks to the API.
+  auto op = cluster_.StartOperator({"--leader-elect", "--leader-election-namespace", "default",
+                                    "--leader-election-id", "mdo-maildomain-operator"});
+  ASSERT_NE(op, nullptr);
+  ASSERT_TRUE(Eventually([&] { return op->MetricValue("maildomain_leader") == 1; })) << op->Log();
+  ASSERT_EQ(cluster_.ApplyDemoDomains(), "") << op->Log();
+  cluster_.Recheck("healthy");
+  cluster_.Admin("POST", "/admin/watches/close");
+  ASSERT_TRUE(Eventually(
+      [&] { return op->MetricValue("maildomain_reconcile_total{result=\"checked\"}") > 0; }));
+  ::kill(op->process->pid(), SIGTERM);  // the lease release is a request too
+  ASSERT_TRUE(Eventually([&] { return !op->process->Running(); }, std::chrono::seconds(15)));
+
+  json log = cluster_.Admin("GET", "/admin/requests");
+  ASSERT_TRUE(log.is_object());
+  int checked = 0;
+  std::set<std::string> kinds_seen;
+  for (const json& req : log.value("requests", json::array())) {
+    if (req.value("userAgent", "").rfind("maildomain-operator", 0) != 0) continue;
+    ++checked;
+    const std::string path = req.value("path", "");
+    const std::string group = ApiGroupOf(path);
+    std::string resource = req.value("resource", "");
+    if (!req.value("subresource", "").empty()) resource += "/" + req.value("subresource", "");
+    const std::string verb = req.value("verb", "");
+    const std::string ns = req.value("namespace", "");
+    const std::string name = req.value("name", "");
+    kinds_seen.insert(verb + " " + group + "/" + resource);
+    if (req.value("resource", "").empty()) {
+      // Discovery (/api, /apis, /apis/GROUP/VERSION, /version) is open to every authenticated
+      // client through the built-in system:discovery ClusterRole; anything else is not.
+      const bool discovery = path == "/api" || path == "/apis" || path == "/version" ||
+                             path.rfind("/api/", 0) == 0 || path.rfind("/apis/", 0) == 0;
+      EXPECT_TRUE(discovery) << "non-resource request outside discovery: " << path;
+      continue;
+    }
+    bool allowed = false;
+    for (const std::string& role : bound) {
+      for (const Rule& rule : roles[role]) {
+        if (!rule.role_namespace.empty() && rule.role_namespace != ns) continue;
+        if (!Contains(rule.groups, group) || !Contains(rule.resources, resource) ||
+            !Contains(rule.verbs, verb)) {
+          continue;
+        }
+        // resourceNames cannot restrict create, nor list/watch of a collection.
+        if (!rule.names.empty() && !Contains(rule.names, name)) continue;
+        allowed = true;
+      }
+    }
+    EXPECT_TRUE(allowed) << "not allowed by the chart's RBAC: " << verb << " " << path
+                         << " (group \"" << group << "\", resource \"" << resource << "\")";
+  }
+  EXPECT_GT(checked, 10);
+  // The run covered what the operator does: watch, status writes, events, the lease.
+  for (const char* expected :
+       {"list mailops.dev/maildomains", "watch mailops.dev/maildomains",
+        "update mailops.dev/maildomains/status", "create events.k8s.io/events",
+        "update coordination.k8s.io/leases"}) {
+    EXPECT_TRUE(kinds_seen.count(expected)) << expected;
+  }
 }
 
 }  // namespace
