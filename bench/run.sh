@@ -142,8 +142,24 @@ for n in $sizes; do
   note "fleet n=$n workers=$workers wall_s=$(median "${walls[@]}") unique=$(median "${uniq[@]}") sent=$(median "${sent[@]}") dnsperf_qps=$(median "${qps[@]}") wall_over_floor=$(median "${ratios[@]}") cpu_ms_per_domain=$(median "${cpus[@]}") peak_rss_mib=$(median "${rsss[@]}")"
 done
 
-# ---- 4. Operator -------------------------------------------------------------------------------
-note "operator not-measured (see bench/README.md)"
+# ---- 4. Operator with N MailDomains in kube-testserver --------------------------------------------
+# The binaries come from the project build (`make bench` builds it first).
+operator_bin=${BENCH_OPERATOR:-$top/${BUILD_DIR:-build}/bin/maildomain-operator}
+kts_bin=${BENCH_KTS:-$top/${BUILD_DIR:-build}/bin/kube-testserver}
+op_n=${sizes##* }
+if [[ -x "$operator_bin" && -x "$kts_bin" ]]; then
+  fleet=$(fleet_dir "$op_n")
+  serve "$fleet" "operator-$op_n"
+  echo "== operator: $op_n MailDomains in kube-testserver, --workers $workers, checkInterval 1m"
+  /usr/bin/python3 bench/operator_bench.py --kts "$kts_bin" --operator "$operator_bin" \
+    --fleet "$fleet" --dns-port "$PORT" --work "$work/operator-$op_n" --workers "$workers" \
+    --timeout 900 | tee "$work/operator.out"
+  knot_stop
+  o="$work/operator.out"
+  note "operator n=$op_n peak_rss_mib=$(figure "$o" peak_rss_mib) first_writes=$(figure "$o" first_pass_status_writes) first_s=$(figure "$o" first_pass_s) second_reconciles=$(figure "$o" second_pass_reconciles) second_writes=$(figure "$o" second_pass_status_writes) per_reconcile=$(figure "$o" requests_per_reconcile)"
+else
+  note "operator not-measured (no $operator_bin or $kts_bin)"
+fi
 
 # ---- Table ---------------------------------------------------------------------------------------
 echo

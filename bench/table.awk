@@ -36,6 +36,14 @@ $1 == "fleet" {
   row("fleet " n ": CPU ms per domain", v["cpu_ms_per_domain"], "reported", "")
   row("fleet " n ": peak RSS MiB", v["peak_rss_mib"], "", "")
 }
-$1 == "operator" {
+$1 == "operator" && $2 == "not-measured" {
   row("operator: peak RSS, status writes, requests/reconcile", "not measured", "<=128 MiB; N then 0; <=1", "")
+}
+$1 == "operator" && $2 != "not-measured" {
+  kv()
+  n = v["n"]
+  row("operator " n ": peak RSS MiB", v["peak_rss_mib"], "<= 128", verdict(v["peak_rss_mib"] <= 128))
+  row("operator " n ": status writes, first pass", v["first_writes"] " (" v["first_s"] " s)", "= " n, verdict(v["first_writes"] == n))
+  row("operator " n ": status writes, unchanged second pass", v["second_writes"] " of " v["second_reconciles"] " reconciles", "0", verdict(v["second_writes"] == 0 && v["second_reconciles"] >= n))
+  row("operator " n ": API requests per reconcile (2nd pass)", v["per_reconcile"], "<= 1", verdict(v["per_reconcile"] >= 0 && v["per_reconcile"] <= 1))
 }
