@@ -17,7 +17,7 @@ std::string_view ToString(Severity severity);
 std::string_view ToString(CheckStatus status);
 
 struct Finding {
-  std::string code;     // a DESIGN finding code, e.g. "SPFTooManyLookups"
+  std::string code;  // a DESIGN finding code, e.g. "SPFTooManyLookups"
   Severity severity = Severity::kInfo;
   std::string message;  // one sentence a person can act on, naming the record, name or IP
 

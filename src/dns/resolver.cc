@@ -6,29 +6,46 @@ namespace mdo::dns {
 
 std::string_view ToString(RecordType type) {
   switch (type) {
-    case RecordType::kA: return "A";
-    case RecordType::kNs: return "NS";
-    case RecordType::kCname: return "CNAME";
-    case RecordType::kSoa: return "SOA";
-    case RecordType::kPtr: return "PTR";
-    case RecordType::kMx: return "MX";
-    case RecordType::kTxt: return "TXT";
-    case RecordType::kAaaa: return "AAAA";
+    case RecordType::kA:
+      return "A";
+    case RecordType::kNs:
+      return "NS";
+    case RecordType::kCname:
+      return "CNAME";
+    case RecordType::kSoa:
+      return "SOA";
+    case RecordType::kPtr:
+      return "PTR";
+    case RecordType::kMx:
+      return "MX";
+    case RecordType::kTxt:
+      return "TXT";
+    case RecordType::kAaaa:
+      return "AAAA";
   }
   return "UNKNOWN";
 }
 
 std::string_view ToString(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kData: return "data";
-    case Outcome::kNoData: return "nodata";
-    case Outcome::kNxDomain: return "nxdomain";
-    case Outcome::kServFail: return "servfail";
-    case Outcome::kRefused: return "refused";
-    case Outcome::kTimeout: return "timeout";
-    case Outcome::kMalformed: return "malformed";
-    case Outcome::kNetworkError: return "network_error";
-    case Outcome::kCancelled: return "cancelled";
+    case Outcome::kData:
+      return "data";
+    case Outcome::kNoData:
+      return "nodata";
+    case Outcome::kNxDomain:
+      return "nxdomain";
+    case Outcome::kServFail:
+      return "servfail";
+    case Outcome::kRefused:
+      return "refused";
+    case Outcome::kTimeout:
+      return "timeout";
+    case Outcome::kMalformed:
+      return "malformed";
+    case Outcome::kNetworkError:
+      return "network_error";
+    case Outcome::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
