@@ -1,7 +1,13 @@
 # Turns bench/run.sh's results.txt ("kind key=value ...") into the figure/target table.
-function kv(   i, p) {
+function kv(   i, p, val) {
   delete v
-  for (i = 2; i <= NF; i++) { p = index($i, "="); if (p) v[substr($i, 1, p - 1)] = substr($i, p + 1) }
+  # Numbers become numbers, so that verdicts compare numerically (substr() gives strings).
+  for (i = 2; i <= NF; i++) {
+    p = index($i, "=")
+    if (!p) continue
+    val = substr($i, p + 1)
+    v[substr($i, 1, p - 1)] = (val ~ /^-?[0-9]+(\.[0-9]+)?$/) ? val + 0 : val
+  }
 }
 function row(figure, value, target, ok) {
   printf "%-58s %-22s %-26s %s\n", figure, value, target, ok
