@@ -33,7 +33,7 @@ demo: build
 # Benchmarks (DESIGN section 7, bench/README.md): never part of `make test`; timings not asserted.
 bench: build
 	scripts/install-deps --bench
-	bench/run.sh
+	BUILD_DIR=$(BUILD_DIR) bench/run.sh
 
 test-sanitize:
 	$(MAKE) test BUILD_DIR=build-sanitize CMAKE_ARGS=-DMDO_SANITIZE=ON
