@@ -1,5 +1,8 @@
 #include "controller/reconciler.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "common/duration.h"
 
 namespace mdo::controller {
@@ -74,35 +77,53 @@ kube::Clock::Duration Reconciler::Jittered(std::chrono::nanoseconds interval) {
 }
 
 void Reconciler::Forget(const std::string& key) {
+  KeyState state;
   {
     std::lock_guard lock(mu_);
-    states_.erase(key);
+    auto it = states_.find(key);
+    if (it == states_.end()) return;
+    state = std::move(it->second);
+    states_.erase(it);
   }
-  if (metrics_ == nullptr) return;
-  const auto slash = key.find('/');
-  const runtime::Labels which =
-      slash == std::string::npos
-          ? runtime::Labels{{"name", key}}
-          : runtime::Labels{{"namespace", key.substr(0, slash)}, {"name", key.substr(slash + 1)}};
-  for (const char* family :
-       {"maildomain_check_status", "maildomain_ready", "maildomain_blacklist_listings"}) {
-    metrics_->RemoveMatching(family, which);
+  if (metrics_ == nullptr || state.metric_labels.empty()) return;
+  for (const runtime::Labels& series : state.check_series) {
+    metrics_->Remove("maildomain_check_status", series);
   }
+  metrics_->Remove("maildomain_ready", state.metric_labels);
+  metrics_->Remove("maildomain_blacklist_listings", state.metric_labels);
 }
 
-void Reconciler::RecordMetrics(const json& object, const json& status) {
+void Reconciler::RecordMetrics(const std::string& key, const json& object, const json& status) {
   if (metrics_ == nullptr) return;
   const runtime::Labels base = ObjectLabels(object);
-  metrics_->RemoveMatching("maildomain_check_status", {base[0], base[1]});
+  std::vector<runtime::Labels> series;
   for (const CheckCondition& cc : CheckConditions()) {
     const json block = status.value(cc.check, json::object());
     const std::string word = block.is_object() ? block.value("status", "skipped") : "skipped";
     runtime::Labels labels = base;
     labels.emplace_back("check", cc.check);
     labels.emplace_back("status", word);
-    metrics_->Set("maildomain_check_status", labels, 1);
+    series.push_back(std::move(labels));
     if (word == "error") metrics_->Add("maildomain_check_errors_total", {{"check", cc.check}});
   }
+  runtime::Labels old_base;
+  std::vector<runtime::Labels> old_series;
+  {
+    std::lock_guard lock(mu_);
+    KeyState& state = states_[key];
+    old_base = std::exchange(state.metric_labels, base);
+    old_series = std::exchange(state.check_series, series);
+  }
+  for (const runtime::Labels& old : old_series) {
+    if (std::find(series.begin(), series.end(), old) == series.end()) {
+      metrics_->Remove("maildomain_check_status", old);
+    }
+  }
+  if (!old_base.empty() && old_base != base) {
+    metrics_->Remove("maildomain_ready", old_base);
+    metrics_->Remove("maildomain_blacklist_listings", old_base);
+  }
+  for (const runtime::Labels& labels : series) metrics_->Set("maildomain_check_status", labels, 1);
   const json conditions = status.value("conditions", json::array());
   const json* ready = FindCondition(conditions, "Ready");
   metrics_->Set("maildomain_ready", base,
@@ -121,9 +142,10 @@ ReconcileOutcome Reconciler::Reconcile(const std::string& key, const json* objec
   }
   const json spec = object->value("spec", json::object());
   if (spec.is_object() && spec.value("suspend", false)) {
-    // Suspended: keep the last status; a spec change brings the object back through the queue.
+    // Suspended: keep the last status (and its metrics); a spec change brings the object back
+    // through the queue and checks it at once.
     std::lock_guard lock(mu_);
-    states_.erase(key);
+    if (auto it = states_.find(key); it != states_.end()) it->second.checked = false;
     return outcome;
   }
 
@@ -173,7 +195,7 @@ ReconcileOutcome Reconciler::Reconcile(const std::string& key, const json* objec
     outcome.status_written = true;
   }
   for (const EventSpec& event : update.events) events_.Emit(*object, event);
-  RecordMetrics(*object, update.status);
+  RecordMetrics(key, *object, update.status);
 
   std::lock_guard lock(mu_);
   KeyState& state = states_[key];

@@ -72,10 +72,15 @@ class Reconciler {
     std::int64_t generation = -1;
     std::string recheck_token;
     kube::Clock::TimePoint next_due{};
+    // The metric series last written for this object, removed exactly when they change (a scan
+    // of the whole family per reconcile would make a pass quadratic in the fleet size).
+    runtime::Labels metric_labels;
+    std::vector<runtime::Labels> check_series;
   };
 
   void Forget(const std::string& key);
-  void RecordMetrics(const nlohmann::json& object, const nlohmann::json& status);
+  void RecordMetrics(const std::string& key, const nlohmann::json& object,
+                     const nlohmann::json& status);
   kube::Clock::Duration Jittered(std::chrono::nanoseconds interval);
 
   kube::ApiClient& api_;

@@ -112,6 +112,14 @@ void MetricsRegistry::Observe(const std::string& name, const Labels& labels, dou
   h.count += 1;
 }
 
+void MetricsRegistry::Remove(const std::string& name, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return;
+  it->second.values.erase(labels);
+  it->second.histograms.erase(labels);
+}
+
 void MetricsRegistry::RemoveMatching(const std::string& name, const Labels& subset) {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);

@@ -236,6 +236,19 @@ TEST_F(ReconcilerTest, SuspendedDomainsAreNotChecked) {
   EXPECT_EQ(checker_.calls, 0);
 }
 
+TEST_F(ReconcilerTest, AStatusChangeReplacesTheCheckStatusSeries) {
+  json md = MailDomain();
+  checker_.spf_status = "fail";
+  reconciler_.Reconcile("mail/example", &md);
+  Sync(md);
+  checker_.spf_status = "pass";
+  md["metadata"]["annotations"] = {{kRecheckAnnotation, "1"}};
+  reconciler_.Reconcile("mail/example", &md);
+  const std::string text = metrics_.Render();
+  EXPECT_NE(text.find("check=\"spf\",status=\"pass\"} 1"), std::string::npos) << text;
+  EXPECT_EQ(text.find("check=\"spf\",status=\"fail\""), std::string::npos) << text;
+}
+
 TEST_F(ReconcilerTest, DeletionDropsTheDomainsMetrics) {
   json md = MailDomain();
   reconciler_.Reconcile("mail/example", &md);
