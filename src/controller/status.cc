@@ -243,8 +243,9 @@ StatusUpdate ComputeStatus(const StatusInput& input) {
   // A complete check after none (the first) or after checks that could not complete.
   const std::string previous_ready = StatusOf(FindCondition(old_conditions, "Ready"));
   if (ready_status != kUnknown && (previous_ready.empty() || previous_ready == kUnknown)) {
-    update.events.insert(update.events.begin(),
-                         {"Normal", "Checked", "Complete check: " + ready_message});
+    update.events.insert(
+        update.events.begin(),
+        {"Normal", "Checked", "Checked: Ready=" + ready_status + ". " + ready_message});
   }
 
   status["conditions"] = conditions;
