@@ -72,7 +72,9 @@ bool MailDomainController::HasSynced() const {
   return true;
 }
 
-size_t MailDomainController::QueueDepth() const { return queue_.Len() + queue_.DelayedLen(); }
+// Ready keys only, as client-go's workqueue_depth: every key also waits for its next periodic
+// check, so counting delayed keys would report the fleet size.
+size_t MailDomainController::QueueDepth() const { return queue_.Len(); }
 
 void MailDomainController::Worker() {
   while (auto key = queue_.Get()) {
