@@ -113,11 +113,22 @@ class AresResolver::Impl {
     request->type = type;
     request->done = std::move(done);
     request->impl = this;
+    // Asked on the loop thread (from an answer's callback, as chained lookups do): send at once
+    // while under the bound. Queueing it would hold it back until every answer already waiting
+    // has been read, so the client and the server would take turns instead of overlapping.
+    const bool on_loop = std::this_thread::get_id() == thread_.get_id();
+    bool send_now = false;
     {
       std::lock_guard lock(mu_);
       if (!stopping_) {
-        queue_.push_back(std::move(request));
+        send_now = on_loop && queue_.empty() && in_flight_ < options_.max_in_flight;
+        if (!send_now) queue_.push_back(std::move(request));
       }
+    }
+    // Outside the lock: c-ares may answer synchronously, and that callback may ask again.
+    if (send_now) {
+      Send(std::move(request));
+      return;
     }
     if (request) {
       Cancelled(*request);
@@ -244,13 +255,16 @@ class AresResolver::Impl {
         queue_.pop_front();
       }
     }
-    for (auto& request : batch) {
-      ++in_flight_;
-      const std::string name = request->name;  // c-ares may call back before ares_query returns
-      const int type = static_cast<int>(request->type);
-      ares_query(channel_, name.c_str(), kClassIn, type, &Impl::OnAnswer, request.release());
-    }
+    for (auto& request : batch) Send(std::move(request));
     return true;
+  }
+
+  // Loop thread only.
+  void Send(std::unique_ptr<Request> request) {
+    ++in_flight_;
+    const std::string name = request->name;  // c-ares may call back before ares_query returns
+    const int type = static_cast<int>(request->type);
+    ares_query(channel_, name.c_str(), kClassIn, type, &Impl::OnAnswer, request.release());
   }
 
   void Run() {
