@@ -261,15 +261,7 @@ class RestApiClient final : public ApiClient {
       } catch (const std::exception& e) {
         error = TransportError(e.what());
       }
-      if (error.IsUnauthorized() && !auth_retried) {
-        auth_retried = true;
-        tokens_->Invalidate();
-        continue;
-      }
-      if (attempt < options_.max_retries && ShouldRetry(true, error)) {
-        Sleep(error, attempt);
-        continue;
-      }
+      if (RetryAfterFailure(error, attempt, /*idempotent=*/true, auth_retried)) continue;
       return ApiFail(std::move(error));
     }
   }
@@ -334,6 +326,22 @@ class RestApiClient final : public ApiClient {
     if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
   }
 
+  // After a failed attempt: true when the request should go again, having waited as needed.
+  // A 401 fetches a fresh token once (rotated token, expired exec credential); retryable
+  // errors back off up to max_retries.
+  bool RetryAfterFailure(const ApiError& error, int attempt, bool idempotent, bool& auth_retried) {
+    if (error.IsUnauthorized() && !auth_retried) {
+      auth_retried = true;
+      tokens_->Invalidate();
+      return true;
+    }
+    if (attempt < options_.max_retries && ShouldRetry(idempotent, error)) {
+      Sleep(error, attempt);
+      return true;
+    }
+    return false;
+  }
+
   void Sleep(const ApiError& error, int attempt) {
     double jitter;
     {
@@ -374,16 +382,7 @@ class RestApiClient final : public ApiClient {
       } catch (const std::exception& e) {
         error = TransportError(e.what());
       }
-      if (error.IsUnauthorized() && !auth_retried) {
-        // Rotated token or expired exec credential: fetch a fresh one and try once more.
-        auth_retried = true;
-        tokens_->Invalidate();
-        continue;
-      }
-      if (attempt < options_.max_retries && ShouldRetry(idempotent, error)) {
-        Sleep(error, attempt);
-        continue;
-      }
+      if (RetryAfterFailure(error, attempt, idempotent, auth_retried)) continue;
       return ApiFail(std::move(error));
     }
   }
