@@ -4,7 +4,7 @@
 # so each benchmark runs BENCH_REPEAT times and the table quotes medians.
 #
 # Environment (defaults in brackets):
-#   BENCH_BUILD   build folder for the bench programs [build-bench]
+#   BENCH_BUILD   the project build folder with the bench programs [$BUILD_DIR or build]
 #   BENCH_WORK    generated fleets, Knot state, raw outputs [$BENCH_BUILD/work]
 #   BENCH_REPEAT  runs per benchmark [3]
 #   BENCH_SIZES   fleet sizes [1000 10000]
@@ -17,7 +17,7 @@ cd "$top"
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
-build=${BENCH_BUILD:-build-bench}
+build=${BENCH_BUILD:-${BUILD_DIR:-build}}
 work=${BENCH_WORK:-$build/work}
 repeat=${BENCH_REPEAT:-3}
 sizes=${BENCH_SIZES:-1000 10000}
@@ -36,8 +36,8 @@ for tool in knotd kdig dnsperf spfquery.libspf2 spfquery.mail-spf-perl unshare; 
 done
 
 echo "== build ($build)"
-cmake -S bench/standalone -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target mdo-bench-dns mdo-bench-spf mdo-bench-fleet -j "$(nproc)"
+[[ -f "$build/build.ninja" ]] || cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" --target mdo-bench-dns mdo-bench-spf mdo-bench-fleet maildomain-operator kube-testserver -j "$(nproc)"
 
 note() { echo "$*" | tee -a "$results"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
@@ -144,8 +144,8 @@ done
 
 # ---- 4. Operator with N MailDomains in kube-testserver --------------------------------------------
 # The binaries come from the project build (`make bench` builds it first).
-operator_bin=${BENCH_OPERATOR:-$top/${BUILD_DIR:-build}/bin/maildomain-operator}
-kts_bin=${BENCH_KTS:-$top/${BUILD_DIR:-build}/bin/kube-testserver}
+operator_bin=${BENCH_OPERATOR:-$bin/maildomain-operator}
+kts_bin=${BENCH_KTS:-$bin/kube-testserver}
 op_n=${sizes##* }
 if [[ -x "$operator_bin" && -x "$kts_bin" ]]; then
   fleet=$(fleet_dir "$op_n")
