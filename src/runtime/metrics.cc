@@ -3,15 +3,12 @@
 #include <cassert>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 namespace mdo::runtime {
 
 namespace {
 
-std::string EscapeLabelValue(const std::string& v) {
-  std::string out;
-  out.reserve(v.size());
+void AppendEscapedLabelValue(std::string& out, const std::string& v) {
   for (char c : v) {
     if (c == '\\')
       out += "\\\\";
@@ -22,7 +19,34 @@ std::string EscapeLabelValue(const std::string& v) {
     else
       out += c;
   }
+}
+
+// `{k="v",...}`, or "" for no labels: the series key and its text on the page.
+std::string LabelKey(const Labels& labels) {
+  if (labels.empty()) return "";
+  std::string out = "{";
+  for (const auto& [k, v] : labels) {
+    if (out.size() > 1) out += ',';
+    out += k;
+    out += "=\"";
+    AppendEscapedLabelValue(out, v);
+    out += '"';
+  }
+  out += '}';
   return out;
+}
+
+// Whether a rendered label set holds the pair: escaping leaves no bare quote inside a value, so
+// a match that starts after '{' or ',' and ends before ',' or '}' is a whole pair.
+bool HasPair(const std::string& key, const std::string& pair) {
+  for (std::size_t pos = key.find(pair); pos != std::string::npos; pos = key.find(pair, pos + 1)) {
+    const std::size_t end = pos + pair.size();
+    if (pos > 0 && (key[pos - 1] == '{' || key[pos - 1] == ',') && end < key.size() &&
+        (key[end] == ',' || key[end] == '}')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string FormatValue(double v) {
@@ -36,21 +60,19 @@ std::string FormatValue(double v) {
   return buf;
 }
 
-std::string RenderLabels(const Labels& labels, const std::string& extra_key = "",
-                         const std::string& extra_value = "") {
-  if (labels.empty() && extra_key.empty()) return "";
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [k, v] : labels) {
-    if (!first) out += ",";
-    first = false;
-    out += k + "=\"" + EscapeLabelValue(v) + "\"";
+// A series key with one more label (histogram buckets' `le`).
+void AppendLabelsWith(std::string& out, const std::string& key, const char* extra_key,
+                      const std::string& extra_value) {
+  if (key.empty()) {
+    out += '{';
+  } else {
+    out.append(key, 0, key.size() - 1);
+    out += ',';
   }
-  if (!extra_key.empty()) {
-    if (!first) out += ",";
-    out += extra_key + "=\"" + extra_value + "\"";
-  }
-  return out + "}";
+  out += extra_key;
+  out += "=\"";
+  out += extra_value;
+  out += "\"}";
 }
 
 std::string EscapeHelp(const std::string& help) {
@@ -82,7 +104,7 @@ void MetricsRegistry::Add(const std::string& name, const Labels& labels, double 
   auto it = families_.find(name);
   assert(it != families_.end() && it->second.type != Type::kHistogram);
   if (it == families_.end()) return;
-  it->second.values[labels] += delta;
+  it->second.values[LabelKey(labels)] += delta;
 }
 
 void MetricsRegistry::Set(const std::string& name, const Labels& labels, double value) {
@@ -91,7 +113,7 @@ void MetricsRegistry::Set(const std::string& name, const Labels& labels, double 
   // Counters may be set too: for counts kept elsewhere (the DNS cache's) copied at scrape time.
   assert(it != families_.end() && it->second.type != Type::kHistogram);
   if (it == families_.end()) return;
-  it->second.values[labels] = value;
+  it->second.values[LabelKey(labels)] = value;
 }
 
 void MetricsRegistry::Observe(const std::string& name, const Labels& labels, double value) {
@@ -100,7 +122,7 @@ void MetricsRegistry::Observe(const std::string& name, const Labels& labels, dou
   assert(it != families_.end() && it->second.type == Type::kHistogram);
   if (it == families_.end()) return;
   Family& f = it->second;
-  Histogram& h = f.histograms[labels];
+  Histogram& h = f.histograms[LabelKey(labels)];
   if (h.counts.empty()) h.counts.assign(f.buckets.size(), 0);
   for (std::size_t i = 0; i < f.buckets.size(); ++i) {
     if (value <= f.buckets[i]) {
@@ -116,19 +138,21 @@ void MetricsRegistry::Remove(const std::string& name, const Labels& labels) {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return;
-  it->second.values.erase(labels);
-  it->second.histograms.erase(labels);
+  const std::string key = LabelKey(labels);
+  it->second.values.erase(key);
+  it->second.histograms.erase(key);
 }
 
 void MetricsRegistry::RemoveMatching(const std::string& name, const Labels& subset) {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return;
-  auto matches = [&](const Labels& labels) {
-    for (const auto& wanted : subset) {
-      bool found = false;
-      for (const auto& have : labels) found = found || have == wanted;
-      if (!found) return false;
+  std::vector<std::string> pairs;
+  for (const auto& wanted : subset) pairs.push_back(LabelKey({wanted}).substr(1));
+  for (auto& p : pairs) p.pop_back();  // `k="v"` without the braces
+  auto matches = [&](const std::string& key) {
+    for (const std::string& p : pairs) {
+      if (!HasPair(key, p)) return false;
     }
     return true;
   };
@@ -148,39 +172,62 @@ double MetricsRegistry::Value(const std::string& name, const Labels& labels) con
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return 0;
-  if (auto v = it->second.values.find(labels); v != it->second.values.end()) return v->second;
-  if (auto h = it->second.histograms.find(labels); h != it->second.histograms.end()) {
+  const std::string key = LabelKey(labels);
+  if (auto v = it->second.values.find(key); v != it->second.values.end()) return v->second;
+  if (auto h = it->second.histograms.find(key); h != it->second.histograms.end()) {
     return h->second.count;
   }
   return 0;
 }
 
 std::string MetricsRegistry::Render() const {
+  std::string out;
+  RenderTo(out);
+  return out;
+}
+
+void MetricsRegistry::RenderTo(std::string& out) const {
   std::lock_guard lock(mu_);
-  std::ostringstream out;
+  // One reservation near the page's size: growing by doubling would briefly hold 1.5x of it.
+  std::size_t estimate = 0;
+  for (const auto& [name, f] : families_) {
+    estimate += 2 * name.size() + f.help.size() + 32;
+    for (const auto& [key, v] : f.values) estimate += name.size() + key.size() + 24;
+    for (const auto& [key, h] : f.histograms) {
+      estimate += (f.buckets.size() + 3) * (name.size() + key.size() + 48);
+    }
+  }
+  out.reserve(out.size() + estimate);
   for (const auto& [name, f] : families_) {
     const char* type = f.type == Type::kCounter ? "counter"
                        : f.type == Type::kGauge ? "gauge"
                                                 : "histogram";
-    out << "# HELP " << name << ' ' << EscapeHelp(f.help) << '\n';
-    out << "# TYPE " << name << ' ' << type << '\n';
-    for (const auto& [labels, v] : f.values) {
-      out << name << RenderLabels(labels) << ' ' << FormatValue(v) << '\n';
+    out += "# HELP " + name + ' ' + EscapeHelp(f.help) + '\n';
+    out += "# TYPE " + name + ' ' + type + '\n';
+    for (const auto& [key, v] : f.values) {
+      out += name;
+      out += key;
+      out += ' ';
+      out += FormatValue(v);
+      out += '\n';
     }
-    for (const auto& [labels, h] : f.histograms) {
+    for (const auto& [key, h] : f.histograms) {
       double cumulative = 0;
       for (std::size_t i = 0; i < f.buckets.size(); ++i) {
         cumulative += h.counts[i];
-        out << name << "_bucket" << RenderLabels(labels, "le", FormatValue(f.buckets[i])) << ' '
-            << FormatValue(cumulative) << '\n';
+        out += name;
+        out += "_bucket";
+        AppendLabelsWith(out, key, "le", FormatValue(f.buckets[i]));
+        out += ' ' + FormatValue(cumulative) + '\n';
       }
-      out << name << "_bucket" << RenderLabels(labels, "le", "+Inf") << ' ' << FormatValue(h.count)
-          << '\n';
-      out << name << "_sum" << RenderLabels(labels) << ' ' << FormatValue(h.sum) << '\n';
-      out << name << "_count" << RenderLabels(labels) << ' ' << FormatValue(h.count) << '\n';
+      out += name;
+      out += "_bucket";
+      AppendLabelsWith(out, key, "le", "+Inf");
+      out += ' ' + FormatValue(h.count) + '\n';
+      out += name + "_sum" + key + ' ' + FormatValue(h.sum) + '\n';
+      out += name + "_count" + key + ' ' + FormatValue(h.count) + '\n';
     }
   }
-  return out.str();
 }
 
 }  // namespace mdo::runtime
