@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all deps configure build test demo test-sanitize lint format clean bench
+.PHONY: all deps configure build test demo test-sanitize fuzz lint format clean bench
 
 all: build
 
@@ -35,8 +35,16 @@ bench: build
 	scripts/install-deps --bench
 	BUILD_DIR=$(BUILD_DIR) bench/run.sh
 
+# The whole suite built with ASan+UBSan (g++); LSan suppressions and sanitizer options come from
+# tests/sanitizer/ through the test launcher (cmake/mdo.cmake).
 test-sanitize:
 	$(MAKE) test BUILD_DIR=build-sanitize CMAKE_ARGS=-DMDO_SANITIZE=ON
+
+# libFuzzer (clang) runs of every target in tests/fuzz/, FUZZ_SECONDS each (default 60); fails on
+# any crash. FUZZ_TARGETS, FUZZ_JOBS, FUZZ_MERGE=1: see tests/fuzz/README.md. `make test` only
+# replays the corpora.
+fuzz:
+	JOBS=$(JOBS) tests/fuzz/run.sh
 
 lint: configure
 	git ls-files '*.cc' | grep -v '^tests/fuzz/' | \

@@ -29,11 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       assert(rr.rdata_offset + rr.rdata_length <= message.size());
       auto text = mdo::dns::RdataText(message, rr);
       if (rr.type == static_cast<std::uint16_t>(mdo::dns::RecordType::kMx)) {
-        mdo::dns::RdataMx(message, rr);
+        (void)mdo::dns::RdataMx(message, rr);
       }
       (void)text;
     }
-    for (const auto& rr : parsed->authority) mdo::dns::RdataText(message, rr);
+    for (const auto& rr : parsed->authority) (void)mdo::dns::RdataText(message, rr);
   }
   // Ask for the question's own name when there is one, so the CNAME chain and owner matching run.
   const std::string name = parsed ? parsed->question_name : std::string("example.com");

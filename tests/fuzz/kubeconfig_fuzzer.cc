@@ -10,8 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   static const std::filesystem::path kBaseDir = "/nonexistent/mdo-fuzz";
-  mdo::kube::ParseKubeconfig(text, kBaseDir);
-  mdo::kube::ParseKubeconfig(text, kBaseDir, "fuzz");
-  mdo::kube::Base64Decode(text);
+  (void)mdo::kube::ParseKubeconfig(text, kBaseDir);
+  (void)mdo::kube::ParseKubeconfig(text, kBaseDir, "fuzz");
+  (void)mdo::kube::Base64Decode(text);
   return 0;
 }

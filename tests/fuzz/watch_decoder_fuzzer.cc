@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t at = 0; at < body.size() && !failed; at += chunk) {
     failed = !decoder.Feed(body.substr(at, std::min(chunk, body.size() - at)), events).ok();
   }
-  if (!failed) decoder.Finish(events);
+  if (!failed) (void)decoder.Finish(events);
   for (const auto& event : events) mdo::kube::WatchEventTypeName(event.type);
 
   // Each line on its own too.
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (start < body.size()) {
     std::size_t end = body.find('\n', start);
     if (end == std::string_view::npos) end = body.size();
-    mdo::kube::ParseWatchEvent(body.substr(start, end - start));
+    (void)mdo::kube::ParseWatchEvent(body.substr(start, end - start));
     start = end + 1;
   }
   return 0;
