@@ -6,6 +6,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cerrno>
 #include <cstring>
@@ -24,6 +26,12 @@ namespace {
 
 constexpr int kClassIn = 1;
 constexpr int kMaxPollMs = 1000;
+// Receive buffer per socket for this many bytes per question in flight: a burst of answers
+// (256 x 1232-byte EDNS answers, each charged ~2-3 KB by the kernel) must not overflow the
+// default 208 KB buffer while the loop thread waits for a CPU; a dropped answer costs a
+// timeout. The kernel caps it at net.core.rmem_max.
+constexpr std::size_t kReceiveBufferPerQuestion = 4096;
+constexpr std::size_t kMinReceiveBuffer = 256 * 1024;
 
 Status InitAresLibrary() {
   static std::once_flag once;
@@ -45,7 +53,7 @@ class AresResolver::Impl {
         std::lock_guard lock(mu_);
         stopping_ = true;
       }
-      Wake();
+      WriteWake();
       thread_.join();
     }
     if (channel_ != nullptr) ares_destroy(channel_);
@@ -67,7 +75,7 @@ class AresResolver::Impl {
 
     ares_options opts{};
     int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_EDNSPSZ |
-               ARES_OPT_LOOKUPS | ARES_OPT_DOMAINS | ARES_OPT_SOCK_STATE_CB;
+               ARES_OPT_LOOKUPS | ARES_OPT_DOMAINS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
     // EDNS0 so DKIM keys fit in UDP; NOCHECKRESP so SERVFAIL and REFUSED reach us as such
     // instead of "could not contact servers"; never IGNTC: truncated answers are retried on TCP.
     opts.flags = ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
@@ -80,6 +88,9 @@ class AresResolver::Impl {
     opts.ndomains = 0;
     opts.sock_state_cb = &Impl::OnSocketState;
     opts.sock_state_cb_data = this;
+    opts.socket_receive_buffer_size = static_cast<int>(std::min<std::size_t>(
+        std::max(kMinReceiveBuffer, options_.max_in_flight * kReceiveBufferPerQuestion),
+        64 * 1024 * 1024));
     int status = ares_init_options(&channel_, &opts, mask);
     if (status != ARES_SUCCESS) {
       channel_ = nullptr;
@@ -116,13 +127,18 @@ class AresResolver::Impl {
     // Asked on the loop thread (from an answer's callback, as chained lookups do): send at once
     // while under the bound. Queueing it would hold it back until every answer already waiting
     // has been read, so the client and the server would take turns instead of overlapping.
-    const bool on_loop = std::this_thread::get_id() == thread_.get_id();
+    // Queued on the loop thread, it needs no wake: the loop sends from the queue as answers
+    // free slots and before it polls again.
+    const bool on_loop = std::this_thread::get_id() == loop_id_.load(std::memory_order_relaxed);
     bool send_now = false;
     {
       std::lock_guard lock(mu_);
       if (!stopping_) {
         send_now = on_loop && queue_.empty() && in_flight_ < options_.max_in_flight;
-        if (!send_now) queue_.push_back(std::move(request));
+        if (!send_now) {
+          queue_.push_back(std::move(request));
+          queued_.store(queue_.size(), std::memory_order_relaxed);
+        }
       }
     }
     // Outside the lock: c-ares may answer synchronously, and that callback may ask again.
@@ -134,7 +150,7 @@ class AresResolver::Impl {
       Cancelled(*request);
       return;
     }
-    Wake();
+    if (!on_loop) Wake();
   }
 
   const std::string& servers_text() const { return servers_text_; }
@@ -157,7 +173,14 @@ class AresResolver::Impl {
     request.done(answer);
   }
 
+  // One eventfd write per wake-up of the loop, not per question: skipped while a wake is
+  // pending (the loop clears the flag after reading the eventfd, before it takes the queue).
   void Wake() {
+    if (wake_pending_.exchange(true)) return;
+    WriteWake();
+  }
+
+  void WriteWake() {
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
   }
@@ -175,13 +198,17 @@ class AresResolver::Impl {
     std::unique_ptr<Request> request(static_cast<Request*>(arg));
     Impl* self = request->impl;
     --self->in_flight_;
-    Answer answer = self->MakeAnswer(*request, status, timeouts, abuf, alen);
-    request->done(answer);
+    {
+      Answer answer = self->MakeAnswer(*request, status, timeouts, abuf, alen);
+      request->done(answer);
+    }
+    // Refill the freed slot now, while c-ares goes on reading the answers that already arrived,
+    // so the server gets new work instead of waiting until the whole burst has been read.
+    if (self->queued_.load(std::memory_order_relaxed) > 0) self->SendQueued();
   }
 
   Answer MakeAnswer(const Request& request, int status, int timeouts, const unsigned char* abuf,
                     int alen) const {
-    const std::string what = request.name + " " + std::string(ToString(request.type));
     const bool has_message = abuf != nullptr && alen > 0;
     switch (status) {
       case ARES_SUCCESS:
@@ -203,6 +230,7 @@ class AresResolver::Impl {
     Answer answer;
     answer.name = request.name;
     answer.type = request.type;
+    const std::string what = request.name + " " + std::string(ToString(request.type));
     switch (status) {
       case ARES_ETIMEOUT:
         answer.outcome = Outcome::kTimeout;
@@ -244,19 +272,31 @@ class AresResolver::Impl {
     return answer;
   }
 
-  // Moves queued questions into c-ares up to the in-flight bound. Returns false when stopping.
-  bool Submit() {
-    std::vector<std::unique_ptr<Request>> batch;
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return false;
-      while (!queue_.empty() && in_flight_ + batch.size() < options_.max_in_flight) {
-        batch.push_back(std::move(queue_.front()));
+  // Moves queued questions into c-ares up to the in-flight bound (loop thread only). Not
+  // re-entered: a question answered synchronously inside ares_query() frees a slot that the
+  // running loop below fills, so a long queue of bad names cannot recurse deeply.
+  void SendQueued() {
+    if (sending_queued_) return;
+    sending_queued_ = true;
+    while (in_flight_ < options_.max_in_flight) {
+      std::unique_ptr<Request> request;
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_ || queue_.empty()) break;
+        request = std::move(queue_.front());
         queue_.pop_front();
+        queued_.store(queue_.size(), std::memory_order_relaxed);
       }
+      Send(std::move(request));
     }
-    for (auto& request : batch) Send(std::move(request));
-    return true;
+    sending_queued_ = false;
+  }
+
+  // Returns false when stopping.
+  bool Submit() {
+    SendQueued();
+    std::lock_guard lock(mu_);
+    return !stopping_;
   }
 
   // Loop thread only.
@@ -268,6 +308,7 @@ class AresResolver::Impl {
   }
 
   void Run() {
+    loop_id_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     std::vector<pollfd> fds;
     while (Submit()) {
       fds.clear();
@@ -286,6 +327,9 @@ class AresResolver::Impl {
       if (fds[0].revents != 0) {
         std::uint64_t count = 0;
         [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
+        // After the read and before Submit() takes the queue: a question queued from now on
+        // writes again; one queued before is taken by that Submit().
+        wake_pending_.store(false);
       }
       bool processed = false;
       for (std::size_t i = 1; i < fds.size(); ++i) {
@@ -315,13 +359,19 @@ class AresResolver::Impl {
   int wake_fd_ = -1;
   std::thread thread_;
 
+  std::atomic<std::thread::id> loop_id_{};
+  std::atomic<bool> wake_pending_{false};
+
   std::mutex mu_;
   std::deque<std::unique_ptr<Request>> queue_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
+  // queue_.size(), readable without the lock: answers check it before refilling.
+  std::atomic<std::size_t> queued_{0};
 
   // Loop thread only.
   std::map<ares_socket_t, std::pair<bool, bool>> sockets_;
   std::size_t in_flight_ = 0;
+  bool sending_queued_ = false;
 };
 
 Result<std::unique_ptr<AresResolver>> AresResolver::Create(const Options& options) {
