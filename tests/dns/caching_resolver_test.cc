@@ -137,7 +137,8 @@ TEST(CachingResolverTest, NxDomainAnswersEveryTypeAtTheName) {
   EXPECT_EQ(txt.type, RecordType::kTxt);
   EXPECT_TRUE(txt.from_cache);
   EXPECT_EQ(memory->query_count(), 1u);
-  clock.now += seconds(60);  // MemoryResolver's negative TTL
+  EXPECT_EQ(cache.stats().entries, 1u);  // one entry answers every type
+  clock.now += seconds(60);              // MemoryResolver's negative TTL
   EXPECT_FALSE(cache.Resolve("missing.example", RecordType::kMx).from_cache);
 
   // Through a CNAME, NXDOMAIN is about the target: the alias's other types are still asked.
@@ -212,6 +213,203 @@ TEST(CachingResolverTest, EvictsLeastRecentlyUsedBeyondTheBound) {
   ResolverStats stats = cache.stats();
   EXPECT_EQ(stats.entries, 2u);
   EXPECT_EQ(stats.evictions, 2u);
+}
+
+// The bytes one entry is charged, measured through the cache itself (the accounting is an
+// implementation detail; the tests only rely on it being stable for the same answer).
+std::size_t BytesOfOne(const std::shared_ptr<MemoryResolver>& memory, std::string_view name,
+                       RecordType type) {
+  CacheOptions unbounded;
+  unbounded.max_bytes = 0;
+  CachingResolver probe(memory, unbounded);
+  probe.Resolve(name, type);
+  return probe.stats().bytes;
+}
+
+TEST(CachingResolverTest, EvictsLeastRecentlyUsedBeyondTheByteBound) {
+  auto memory = std::make_shared<MemoryResolver>();
+  for (const char* name : {"a.example", "b.example", "c.example"}) {
+    memory->Add(name, RecordType::kA, "192.0.2.1");
+  }
+  const std::size_t one = BytesOfOne(memory, "a.example", RecordType::kA);
+  ASSERT_GT(one, 0u);
+  CacheOptions options;
+  options.max_bytes = 2 * one + one / 2;  // room for two entries of this size, not three
+  CachingResolver cache(memory, options);
+  cache.Resolve("a.example", RecordType::kA);
+  cache.Resolve("b.example", RecordType::kA);
+  EXPECT_EQ(cache.stats().bytes, 2 * one);
+  EXPECT_TRUE(cache.Resolve("a.example", RecordType::kA).from_cache);  // a is now the newest
+  cache.Resolve("c.example", RecordType::kA);                          // evicts b, not a
+  ResolverStats stats = cache.stats();
+  EXPECT_EQ(stats.entries, 2u);
+  EXPECT_EQ(stats.bytes, 2 * one);
+  EXPECT_EQ(stats.evictions, 1u);
+  EXPECT_TRUE(cache.Resolve("a.example", RecordType::kA).from_cache);
+  EXPECT_TRUE(cache.Resolve("c.example", RecordType::kA).from_cache);
+  // c was used last: b's return evicts a.
+  EXPECT_FALSE(cache.Resolve("b.example", RecordType::kA).from_cache);
+  EXPECT_TRUE(cache.Resolve("c.example", RecordType::kA).from_cache);
+  EXPECT_EQ(cache.stats().evictions, 2u);
+  EXPECT_FALSE(cache.Resolve("a.example", RecordType::kA).from_cache);
+  EXPECT_LE(cache.stats().bytes, options.max_bytes);
+}
+
+TEST(CachingResolverTest, OneLargeAnswerEvictsAsManySmallOnesAsItNeeds) {
+  auto memory = std::make_shared<MemoryResolver>();
+  for (int i = 0; i < 10; ++i) {
+    memory->Add("small" + std::to_string(i) + ".example", RecordType::kA, "192.0.2.1");
+  }
+  memory->Add("big.example", RecordType::kTxt, std::string(1000, 'k'));
+  memory->Add("huge.example", RecordType::kTxt, std::string(100000, 'h'));
+  const std::size_t small = BytesOfOne(memory, "small0.example", RecordType::kA);
+  const std::size_t big = BytesOfOne(memory, "big.example", RecordType::kTxt);
+  ASSERT_GT(big, 5 * small);
+  CacheOptions options;
+  options.max_bytes = 10 * small;
+  CachingResolver cache(memory, options);
+  for (int i = 0; i < 10; ++i)
+    cache.Resolve("small" + std::to_string(i) + ".example", RecordType::kA);
+  EXPECT_EQ(cache.stats().bytes, 10 * small);
+  if (big <= options.max_bytes) {
+    cache.Resolve("big.example", RecordType::kTxt);
+    ResolverStats stats = cache.stats();
+    EXPECT_LE(stats.bytes, options.max_bytes);
+    EXPECT_EQ(stats.bytes, big + small * (stats.entries - 1));
+    // The oldest went first; the newest small ones are still there.
+    EXPECT_FALSE(cache.Resolve("small0.example", RecordType::kA).from_cache);
+  }
+  // An answer larger than the whole bound is handed out but not kept, and evicts nothing.
+  CachingResolver fresh(memory, options);
+  fresh.Resolve("small0.example", RecordType::kA);
+  Answer huge = fresh.Resolve("huge.example", RecordType::kTxt);
+  EXPECT_EQ(huge.records.at(0).size(), 100000u);
+  EXPECT_FALSE(fresh.Resolve("huge.example", RecordType::kTxt).from_cache);
+  EXPECT_TRUE(fresh.Resolve("small0.example", RecordType::kA).from_cache);
+  EXPECT_EQ(fresh.stats().bytes, small);
+  EXPECT_EQ(fresh.stats().evictions, 0u);
+}
+
+TEST(CachingResolverTest, ByteCountFollowsReplacementExpiryAndClear) {
+  auto memory = std::make_shared<MemoryResolver>();
+  memory->Add("x.example", RecordType::kTxt, "short", 60);
+  FakeClock clock;
+  CacheOptions options;
+  options.max_bytes = 1 << 20;
+  CachingResolver cache(memory, options, clock.Function());
+  cache.Resolve("x.example", RecordType::kTxt);
+  const std::size_t short_bytes = cache.stats().bytes;
+  EXPECT_GT(short_bytes, 0u);
+
+  // Expired: asking again replaces the entry; the count is the new answer's, not the sum.
+  clock.now += seconds(60);
+  memory->Add("x.example", RecordType::kTxt, std::string(300, 'l'), 60);  // now two records
+  Answer again = cache.Resolve("x.example", RecordType::kTxt);
+  EXPECT_FALSE(again.from_cache);
+  EXPECT_EQ(again.records.size(), 2u);
+  const std::size_t long_bytes = BytesOfOne(memory, "x.example", RecordType::kTxt);
+  EXPECT_GT(long_bytes, short_bytes + 300);
+  ResolverStats stats = cache.stats();
+  EXPECT_EQ(stats.entries, 1u);
+  EXPECT_EQ(stats.bytes, long_bytes);
+
+  // An expired entry is uncounted when it is found expired; a failure that is not kept
+  // (failure_ttl 0) leaves nothing counted either.
+  clock.now += seconds(60);
+  memory->SetOutcome("x.example", Outcome::kServFail);
+  options.failure_ttl = 0;
+  CachingResolver no_failures(memory, options, clock.Function());
+  cache.Resolve("x.example", RecordType::kTxt);  // failure_ttl 5: kept, with its error text
+  Answer failed = cache.Resolve("x.example", RecordType::kTxt);
+  EXPECT_TRUE(failed.from_cache);
+  EXPECT_EQ(failed.outcome, Outcome::kServFail);
+  EXPECT_FALSE(failed.error.empty());
+  EXPECT_EQ(cache.stats().entries, 1u);
+  clock.now += seconds(5);
+  EXPECT_FALSE(cache.Resolve("y.example", RecordType::kA).from_cache);  // NXDOMAIN, kept
+  const std::size_t with_expired = cache.stats().bytes;  // the expired failure still counts
+  EXPECT_EQ(cache.stats().entries, 2u);
+  Answer expired = cache.Resolve("x.example", RecordType::kTxt);
+  EXPECT_FALSE(expired.from_cache);
+  // The expired entry was uncounted and the same failure counted again: no drift.
+  EXPECT_EQ(cache.stats().bytes, with_expired);
+  EXPECT_EQ(cache.stats().entries, 2u);
+  no_failures.Resolve("x.example", RecordType::kTxt);
+  EXPECT_EQ(no_failures.stats().bytes, 0u);
+  EXPECT_EQ(no_failures.stats().entries, 0u);
+
+  cache.Clear();
+  EXPECT_EQ(cache.stats().bytes, 0u);
+  EXPECT_EQ(cache.stats().entries, 0u);
+}
+
+TEST(CachingResolverTest, HitsReturnEveryPartOfTheAnswer) {
+  auto memory = std::make_shared<MemoryResolver>();
+  // A record past 127 bytes (two-byte length), bytes kept as published (a NUL, a high byte).
+  std::string odd = std::string(200, 'x') + std::string("\0ÿ", 3);
+  odd[200] = '\0';
+  memory->Add("txt.example", RecordType::kTxt, "first");
+  memory->Add("txt.example", RecordType::kTxt, odd);
+  memory->AddMx("mx.example", 10, "mx1.example");
+  memory->AddMx("mx.example", 20, "");  // null MX target
+  memory->AddCname("alias.example", "middle.example");
+  memory->AddCname("middle.example", "txt.example");
+  CachingResolver cache(memory);
+  for (const auto& [name, type] :
+       std::vector<std::pair<std::string, RecordType>>{{"txt.example", RecordType::kTxt},
+                                                       {"mx.example", RecordType::kMx},
+                                                       {"alias.example", RecordType::kTxt}}) {
+    Answer wire = cache.Resolve(name, type);
+    Answer hit = cache.Resolve(name, type);
+    ASSERT_TRUE(hit.from_cache) << name;
+    EXPECT_EQ(hit.name, wire.name);
+    EXPECT_EQ(hit.type, wire.type);
+    EXPECT_EQ(hit.outcome, wire.outcome);
+    EXPECT_EQ(hit.records, wire.records) << name;
+    EXPECT_EQ(hit.mx, wire.mx) << name;
+    EXPECT_EQ(hit.cname_chain, wire.cname_chain) << name;
+    EXPECT_EQ(hit.error, wire.error);
+  }
+  Answer alias = cache.Resolve("alias.example", RecordType::kTxt);
+  EXPECT_EQ(alias.cname_chain, (std::vector<std::string>{"middle.example", "txt.example"}));
+  EXPECT_EQ(alias.records.size(), 2u);
+  EXPECT_EQ(cache.Resolve("mx.example", RecordType::kMx).mx.size(), 2u);
+}
+
+TEST(CachingResolverTest, StaysWithinItsBoundsUnderConcurrentChurn) {
+  auto memory = std::make_shared<MemoryResolver>();
+  for (int i = 0; i < 500; ++i) {
+    std::string name = "n" + std::to_string(i) + ".example";
+    memory->Add(name, RecordType::kTxt, std::string(static_cast<std::size_t>(i % 97) * 3, 't'));
+    memory->Add(name, RecordType::kA, "192.0.2." + std::to_string(i % 250));
+  }
+  CacheOptions options;
+  options.max_bytes = 8 * 1024;
+  options.max_entries = 40;
+  CachingResolver cache(memory, options);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3000; ++i) {
+        int n = (i * 7 + t * 131) % 600;  // 100 of them unknown: NXDOMAIN
+        std::string name = "n" + std::to_string(n) + ".example";
+        RecordType type = i % 2 ? RecordType::kA : RecordType::kTxt;
+        Answer a = cache.Resolve(name, type);
+        bool ok = n < 500 ? a.ok() && a.records.size() == 1
+                          : a.outcome == Outcome::kNxDomain && a.records.empty();
+        if (!ok) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  ResolverStats stats = cache.stats();
+  EXPECT_LE(stats.bytes, options.max_bytes);
+  EXPECT_LE(stats.entries, options.max_entries);
+  EXPECT_GT(stats.evictions, 0u);
+  cache.Clear();
+  EXPECT_EQ(cache.stats().bytes, 0u);
 }
 
 TEST(CachingResolverTest, ClearForgetsAndZeroMaxTtlDisablesCaching) {
