@@ -6,6 +6,29 @@ namespace mdo::controller {
 
 using nlohmann::json;
 
+namespace {
+
+// What the informer keeps of a MailDomain: the reconciler reads spec, status, the recheck
+// annotation and identity metadata; managedFields and other annotations (kubectl's
+// last-applied-configuration is a second copy of the spec) are dropped.
+void TrimForCache(json& object) {
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return;
+  meta->erase("managedFields");
+  auto annotations = meta->find("annotations");
+  if (annotations == meta->end() || !annotations->is_object()) return;
+  for (auto it = annotations->begin(); it != annotations->end();) {
+    if (it.key() == kRecheckAnnotation) {
+      ++it;
+    } else {
+      it = annotations->erase(it);
+    }
+  }
+  if (annotations->empty()) meta->erase(annotations);
+}
+
+}  // namespace
+
 MailDomainController::MailDomainController(kube::ApiClient& api, Reconciler& reconciler,
                                            runtime::MetricsRegistry* metrics,
                                            ControllerOptions options, kube::Clock& clock)
@@ -20,6 +43,7 @@ MailDomainController::MailDomainController(kube::ApiClient& api, Reconciler& rec
   for (const std::string& ns : namespaces) {
     kube::InformerOptions informer_options;
     informer_options.namespace_name = ns;
+    informer_options.transform = TrimForCache;
     auto informer = std::make_unique<kube::Informer>(api_, kMailDomains, informer_options, clock_);
     informer->AddHandlers({
         [this](const json& object) { Enqueue(object); },

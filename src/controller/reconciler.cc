@@ -42,6 +42,22 @@ runtime::Labels ObjectLabels(const json& object) {
           {"domain", object.value("spec", json::object()).value("domain", "")}};
 }
 
+// The same labels from a cache key ("namespace/name", as kube::ObjectKey builds it).
+runtime::Labels KeyLabels(const std::string& key, const std::string& domain) {
+  const auto slash = key.find('/');
+  return {{"namespace", slash == std::string::npos ? "" : key.substr(0, slash)},
+          {"name", slash == std::string::npos ? key : key.substr(slash + 1)},
+          {"domain", domain}};
+}
+
+runtime::Labels CheckSeries(const runtime::Labels& base, const char* check,
+                            const std::string& word) {
+  runtime::Labels labels = base;
+  labels.emplace_back("check", check);
+  labels.emplace_back("status", word);
+  return labels;
+}
+
 }  // namespace
 
 Reconciler::Reconciler(kube::ApiClient& api, DomainChecker& checker, EventEmitter& events,
@@ -85,45 +101,56 @@ void Reconciler::Forget(const std::string& key) {
     state = std::move(it->second);
     states_.erase(it);
   }
-  if (metrics_ == nullptr || state.metric_labels.empty()) return;
-  for (const runtime::Labels& series : state.check_series) {
-    metrics_->Remove("maildomain_check_status", series);
+  if (metrics_ == nullptr || !state.has_metrics) return;
+  const runtime::Labels base = KeyLabels(key, state.metric_domain);
+  const auto& checks = CheckConditions();
+  for (std::size_t i = 0; i < checks.size() && i < state.check_words.size(); ++i) {
+    metrics_->Remove("maildomain_check_status",
+                     CheckSeries(base, checks[i].check, state.check_words[i]));
   }
-  metrics_->Remove("maildomain_ready", state.metric_labels);
-  metrics_->Remove("maildomain_blacklist_listings", state.metric_labels);
+  metrics_->Remove("maildomain_ready", base);
+  metrics_->Remove("maildomain_blacklist_listings", base);
 }
 
 void Reconciler::RecordMetrics(const std::string& key, const json& object, const json& status) {
   if (metrics_ == nullptr) return;
   const runtime::Labels base = ObjectLabels(object);
-  std::vector<runtime::Labels> series;
-  for (const CheckCondition& cc : CheckConditions()) {
+  const std::string domain = base[2].second;
+  const auto& checks = CheckConditions();
+  std::vector<std::string> words;
+  for (const CheckCondition& cc : checks) {
     const json block = status.value(cc.check, json::object());
-    const std::string word = block.is_object() ? block.value("status", "skipped") : "skipped";
-    runtime::Labels labels = base;
-    labels.emplace_back("check", cc.check);
-    labels.emplace_back("status", word);
-    series.push_back(std::move(labels));
-    if (word == "error") metrics_->Add("maildomain_check_errors_total", {{"check", cc.check}});
+    words.push_back(block.is_object() ? block.value("status", "skipped") : "skipped");
+    if (words.back() == "error") {
+      metrics_->Add("maildomain_check_errors_total", {{"check", cc.check}});
+    }
   }
-  runtime::Labels old_base;
-  std::vector<runtime::Labels> old_series;
+  bool had_metrics;
+  std::string old_domain;
+  std::vector<std::string> old_words;
   {
     std::lock_guard lock(mu_);
     KeyState& state = states_[key];
-    old_base = std::exchange(state.metric_labels, base);
-    old_series = std::exchange(state.check_series, series);
+    had_metrics = std::exchange(state.has_metrics, true);
+    old_domain = std::exchange(state.metric_domain, domain);
+    old_words = std::exchange(state.check_words, words);
   }
-  for (const runtime::Labels& old : old_series) {
-    if (std::find(series.begin(), series.end(), old) == series.end()) {
-      metrics_->Remove("maildomain_check_status", old);
+  if (had_metrics) {
+    const runtime::Labels old_base = KeyLabels(key, old_domain);
+    for (std::size_t i = 0; i < checks.size() && i < old_words.size(); ++i) {
+      if (old_domain != domain || old_words[i] != words[i]) {
+        metrics_->Remove("maildomain_check_status",
+                         CheckSeries(old_base, checks[i].check, old_words[i]));
+      }
+    }
+    if (old_base != base) {
+      metrics_->Remove("maildomain_ready", old_base);
+      metrics_->Remove("maildomain_blacklist_listings", old_base);
     }
   }
-  if (!old_base.empty() && old_base != base) {
-    metrics_->Remove("maildomain_ready", old_base);
-    metrics_->Remove("maildomain_blacklist_listings", old_base);
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    metrics_->Set("maildomain_check_status", CheckSeries(base, checks[i].check, words[i]), 1);
   }
-  for (const runtime::Labels& labels : series) metrics_->Set("maildomain_check_status", labels, 1);
   const json conditions = status.value("conditions", json::array());
   const json* ready = FindCondition(conditions, "Ready");
   metrics_->Set("maildomain_ready", base,

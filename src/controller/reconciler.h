@@ -72,10 +72,13 @@ class Reconciler {
     std::int64_t generation = -1;
     std::string recheck_token;
     kube::Clock::TimePoint next_due{};
-    // The metric series last written for this object, removed exactly when they change (a scan
-    // of the whole family per reconcile would make a pass quadratic in the fleet size).
-    runtime::Labels metric_labels;
-    std::vector<runtime::Labels> check_series;
+    // What the metric series last written for this object were labelled with, so exactly they
+    // are removed when they change (a scan of the whole family per reconcile would make a pass
+    // quadratic in the fleet size). Kept as the values only (namespace and name are the key's):
+    // full label sets for 10,000 objects would cost ~20 MB.
+    bool has_metrics = false;
+    std::string metric_domain;
+    std::vector<std::string> check_words;  // per CheckConditions(), the `status` label
   };
 
   void Forget(const std::string& key);

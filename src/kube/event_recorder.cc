@@ -275,7 +275,7 @@ void EventRecorder::Handle(const Pending& p) {
                  created.error().ToString());
     return;
   }
-  series_[series_key] = Series{ns, MetaString(event, "name"), 1, now, event};
+  series_[series_key] = Series{ns, MetaString(event, "name"), 1, now};
 }
 
 }  // namespace mdo::kube

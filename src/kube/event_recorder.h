@@ -113,7 +113,6 @@ class EventRecorder {
     std::string name;
     int count = 1;
     Clock::TimePoint last_seen;
-    Json event;  // as created, to re-create after a 404
   };
   struct Bucket {
     TokenBucket bucket;

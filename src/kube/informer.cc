@@ -1,8 +1,79 @@
 #include "kube/informer.h"
 
 #include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include <cassert>
+#include <cstring>
 
 namespace mdo::kube {
+
+namespace {
+
+constexpr std::size_t kMaxDictionary = 32768;  // deflate's window: only the last 32 KB count
+
+}  // namespace
+
+Informer::Packed Informer::Pack(const Json& object) {
+  std::string text = object.dump(-1, ' ', false, Json::error_handler_t::replace);
+  // The dictionary is the largest object seen so far (the first one, until objects grow: a
+  // MailDomain gains its status after creation). Entries keep the one they were packed with.
+  if (!dictionary_ || text.size() > dictionary_->size() + dictionary_->size() / 2) {
+    dictionary_ = std::make_shared<const std::string>(
+        text.size() > kMaxDictionary ? text.substr(text.size() - kMaxDictionary) : text);
+  }
+  Packed out{std::string(), dictionary_};
+  z_stream zs{};
+  int rc = deflateInit(&zs, Z_DEFAULT_COMPRESSION);
+  assert(rc == Z_OK);
+  rc = deflateSetDictionary(&zs, reinterpret_cast<const Bytef*>(dictionary_->data()),
+                            static_cast<uInt>(dictionary_->size()));
+  assert(rc == Z_OK);
+  const auto n = static_cast<std::uint32_t>(text.size());
+  out.bytes.resize(4 + deflateBound(&zs, n));
+  for (int i = 0; i < 4; ++i) out.bytes[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  zs.next_in = reinterpret_cast<Bytef*>(text.data());
+  zs.avail_in = n;
+  zs.next_out = reinterpret_cast<Bytef*>(out.bytes.data() + 4);
+  zs.avail_out = static_cast<uInt>(out.bytes.size() - 4);
+  rc = deflate(&zs, Z_FINISH);
+  assert(rc == Z_STREAM_END);
+  out.bytes.resize(4 + zs.total_out);
+  deflateEnd(&zs);
+  (void)rc;
+  out.bytes.shrink_to_fit();
+  return out;
+}
+
+Json Informer::Unpack(const Packed& packed) {
+  const std::string& bytes = packed.bytes;
+  assert(bytes.size() >= 4 && packed.dictionary);
+  std::uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) {
+    n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  }
+  std::string text(n, '\0');
+  z_stream zs{};
+  int rc = inflateInit(&zs);
+  assert(rc == Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + 4));
+  zs.avail_in = static_cast<uInt>(bytes.size() - 4);
+  zs.next_out = reinterpret_cast<Bytef*>(text.data());
+  zs.avail_out = n;
+  rc = inflate(&zs, Z_FINISH);
+  if (rc == Z_NEED_DICT) {
+    rc = inflateSetDictionary(&zs, reinterpret_cast<const Bytef*>(packed.dictionary->data()),
+                              static_cast<uInt>(packed.dictionary->size()));
+    assert(rc == Z_OK);
+    rc = inflate(&zs, Z_FINISH);
+  }
+  const bool ok = rc == Z_STREAM_END && zs.total_out == n;
+  inflateEnd(&zs);
+  assert(ok);
+  if (!ok) return Json();
+  // Our own output: it parses unless memory is corrupt.
+  return Json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
 
 Informer::Informer(ApiClient& api, ResourceType type, InformerOptions options, Clock& clock)
     : api_(api), type_(std::move(type)), options_(std::move(options)), clock_(clock) {}
@@ -47,17 +118,29 @@ bool Informer::WaitForSync(std::chrono::milliseconds timeout) const {
 }
 
 std::optional<Json> Informer::Get(const std::string& key) const {
-  std::lock_guard lock(mutex_);
-  auto it = cache_.find(key);
-  if (it == cache_.end()) return std::nullopt;
-  return it->second;
+  Packed packed;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) return std::nullopt;
+    packed = it->second.packed;
+  }
+  return Unpack(packed);
 }
 
 std::vector<Json> Informer::List() const {
-  std::lock_guard lock(mutex_);
   std::vector<Json> out;
+  for (const std::string& key : Keys()) {
+    if (auto object = Get(key)) out.push_back(std::move(*object));
+  }
+  return out;
+}
+
+std::vector<std::string> Informer::Keys() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
   out.reserve(cache_.size());
-  for (const auto& [k, v] : cache_) out.push_back(v);
+  for (const auto& [k, v] : cache_) out.push_back(k);
   return out;
 }
 
@@ -86,50 +169,72 @@ bool Informer::ListAndReplace(const std::string& resource_version) {
   o.label_selector = options_.label_selector;
   o.field_selector = options_.field_selector;
   o.resource_version = resource_version;
+  o.limit = options_.page_size;
   ++lists_;
-  auto list = api_.ListAll(type_, options_.namespace_name, o, options_.page_size);
-  if (!list) {
-    spdlog::warn("kube: listing {} failed: {}", type_.resource, list.error().ToString());
-    return false;
-  }
-  std::map<std::string, Json> fresh;
-  if (auto it = list->find("items"); it != list->end() && it->is_array()) {
-    for (auto& item : *it) {
-      // List items carry no kind; fill it in so handlers see whole objects.
-      if (item.is_object()) {
-        if (!item.contains("kind")) item["kind"] = type_.kind;
-        if (!item.contains("apiVersion")) item["apiVersion"] = type_.ApiVersion();
-      }
-      std::string key = ObjectKey(item);
-      if (!key.empty()) fresh[key] = std::move(item);
+  // Page by page (as ApiClient::ListAll, without holding the whole list as one document).
+  std::map<std::string, Entry> fresh;
+  std::string list_rv;
+  for (;;) {
+    auto page = api_.List(type_, options_.namespace_name, o);
+    if (!page) {
+      spdlog::warn("kube: listing {} failed: {}", type_.resource, page.error().ToString());
+      return false;
     }
+    if (auto it = page->find("items"); it != page->end() && it->is_array()) {
+      for (auto& item : *it) {
+        // List items carry no kind; fill it in so handlers see whole objects.
+        if (item.is_object()) {
+          if (!item.contains("kind")) item["kind"] = type_.kind;
+          if (!item.contains("apiVersion")) item["apiVersion"] = type_.ApiVersion();
+          if (options_.transform) options_.transform(item);
+        }
+        std::string key = ObjectKey(item);
+        if (!key.empty()) fresh[key] = Entry{MetaString(item, "resourceVersion"), Pack(item)};
+      }
+    }
+    list_rv = MetaString(*page, "resourceVersion");
+    std::string next = MetaString(*page, "continue");
+    if (next.empty()) break;
+    o.continue_token = next;
+    // A continued list is served at the first page's snapshot; the RV must not be re-sent.
+    o.resource_version.clear();
+    o.resource_version_match.clear();
   }
-  std::vector<Json> added, deleted;
-  std::vector<std::pair<Json, Json>> updated;
+  // What changed, as packed copies: decoded one at a time while delivering.
+  std::vector<std::string> added;
+  std::vector<std::pair<std::string, Packed>> updated;  // key, old copy
+  std::vector<Packed> deleted;                          // old copies
   {
     std::lock_guard lock(mutex_);
-    for (auto& [key, obj] : fresh) {
+    for (auto& [key, entry] : fresh) {
       auto old = cache_.find(key);
       if (old == cache_.end()) {
-        added.push_back(obj);
-      } else if (MetaString(old->second, "resourceVersion") != MetaString(obj, "resourceVersion")) {
-        updated.emplace_back(old->second, obj);
+        added.push_back(key);
+      } else if (old->second.resource_version != entry.resource_version) {
+        updated.emplace_back(key, old->second.packed);
       }
     }
-    for (auto& [key, obj] : cache_) {
-      if (!fresh.count(key)) deleted.push_back(obj);
+    for (auto& [key, entry] : cache_) {
+      if (!fresh.count(key)) deleted.push_back(entry.packed);
     }
     cache_ = std::move(fresh);
-    resource_version_ = MetaString(*list, "resourceVersion");
+    resource_version_ = list_rv;
   }
+  // `fresh` was moved into the cache; look the new copies up again (they may have been replaced
+  // by nothing else: only this thread writes the cache).
   Notify([&] {
     for (auto& h : handlers_) {
-      for (auto& o : added)
-        if (h.on_add) h.on_add(o);
-      for (auto& [o, n] : updated)
-        if (h.on_update) h.on_update(o, n);
-      for (auto& o : deleted)
-        if (h.on_delete) h.on_delete(o);
+      for (const std::string& key : added) {
+        if (!h.on_add) continue;
+        if (auto o = Get(key)) h.on_add(*o);
+      }
+      for (auto& [key, old] : updated) {
+        if (!h.on_update) continue;
+        if (auto n = Get(key)) h.on_update(Unpack(old), *n);
+      }
+      for (const Packed& old : deleted) {
+        if (h.on_delete) h.on_delete(Unpack(old));
+      }
     }
   });
   {
@@ -141,38 +246,51 @@ bool Informer::ListAndReplace(const std::string& resource_version) {
 }
 
 void Informer::Apply(const WatchEvent& event) {
-  const Json& obj = event.object;
-  std::string rv = MetaString(obj, "resourceVersion");
+  std::string rv = MetaString(event.object, "resourceVersion");
   if (event.type == WatchEvent::Type::kBookmark) {
     std::lock_guard lock(mutex_);
     if (!rv.empty()) resource_version_ = rv;
     return;
   }
+  Json obj = event.object;
+  if (options_.transform && obj.is_object()) options_.transform(obj);
   std::string key = ObjectKey(obj);
   if (key.empty()) return;
-  std::optional<Json> old;
+  const bool deleted = event.type == WatchEvent::Type::kDeleted;
+  Packed packed = deleted ? Packed() : Pack(obj);
+  std::optional<Packed> old;
   bool deliver = true;
   {
     std::lock_guard lock(mutex_);
     auto it = cache_.find(key);
-    if (it != cache_.end()) old = it->second;
-    if (event.type == WatchEvent::Type::kDeleted) {
+    if (deleted) {
       deliver = it != cache_.end();
-      if (deliver) cache_.erase(it);
+      if (deliver) {
+        old = std::move(it->second.packed);
+        cache_.erase(it);
+      }
+    } else if (it == cache_.end()) {
+      cache_.emplace(key, Entry{rv, std::move(packed)});
     } else {
       // The same version again (a replay after a reconnect) changes nothing.
-      deliver = !old || MetaString(*old, "resourceVersion") != rv;
-      cache_[key] = obj;
+      deliver = it->second.resource_version != rv;
+      old = std::exchange(it->second.packed, std::move(packed));
+      it->second.resource_version = rv;
     }
     if (!rv.empty()) resource_version_ = rv;
   }
   if (!deliver) return;
   Notify([&] {
+    std::optional<Json> old_object;
     for (auto& h : handlers_) {
-      if (event.type == WatchEvent::Type::kDeleted) {
-        if (h.on_delete) h.on_delete(*old);
+      if (deleted) {
+        if (!h.on_delete) continue;
+        if (!old_object) old_object = Unpack(*old);
+        h.on_delete(*old_object);
       } else if (old) {
-        if (h.on_update) h.on_update(*old, obj);
+        if (!h.on_update) continue;
+        if (!old_object) old_object = Unpack(*old);
+        h.on_update(*old_object, obj);
       } else if (h.on_add) {
         h.on_add(obj);
       }
@@ -279,13 +397,17 @@ void Informer::Run() {
 void Informer::ResyncLoop() {
   while (!Sleep(options_.resync_period)) {
     if (!HasSynced()) continue;
-    std::vector<Json> snapshot = List();
-    Notify([&] {
-      for (auto& h : handlers_) {
-        if (!h.on_update) continue;
-        for (auto& o : snapshot) h.on_update(o, o);
-      }
-    });
+    // One object decoded at a time: a resync must not hold the whole cache decoded.
+    for (const std::string& key : Keys()) {
+      if (HasStopped()) return;
+      std::optional<Json> object = Get(key);
+      if (!object) continue;
+      Notify([&] {
+        for (auto& h : handlers_) {
+          if (h.on_update) h.on_update(*object, *object);
+        }
+      });
+    }
   }
 }
 

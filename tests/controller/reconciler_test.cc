@@ -249,6 +249,34 @@ TEST_F(ReconcilerTest, AStatusChangeReplacesTheCheckStatusSeries) {
   EXPECT_EQ(text.find("check=\"spf\",status=\"fail\""), std::string::npos) << text;
 }
 
+TEST_F(ReconcilerTest, ADomainChangeMovesEverySeriesToTheNewDomain) {
+  json md = MailDomain(1, "example.com");
+  reconciler_.Reconcile("mail/example", &md);
+  Sync(md);
+  md["spec"]["domain"] = "example.org";
+  md["metadata"]["generation"] = 2;
+  reconciler_.Reconcile("mail/example", &md);
+  const std::string text = metrics_.Render();
+  EXPECT_EQ(text.find("domain=\"example.com\""), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("maildomain_ready{namespace=\"mail\",name=\"example\",domain=\"example.org\"}"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("maildomain_check_status{namespace=\"mail\",name=\"example\","
+                      "domain=\"example.org\",check=\"spf\",status=\"pass\"} 1"),
+            std::string::npos)
+      << text;
+  // Every check has one series (skipped ones included).
+  size_t series = 0;
+  for (size_t pos = text.find("maildomain_check_status{"); pos != std::string::npos;
+       pos = text.find("maildomain_check_status{", pos + 1)) {
+    ++series;
+  }
+  EXPECT_EQ(series, CheckConditions().size()) << text;
+  reconciler_.Reconcile("mail/example", nullptr);
+  EXPECT_EQ(metrics_.Render().find("name=\"example\""), std::string::npos);
+}
+
 TEST_F(ReconcilerTest, DeletionDropsTheDomainsMetrics) {
   json md = MailDomain();
   reconciler_.Reconcile("mail/example", &md);

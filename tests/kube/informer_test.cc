@@ -273,5 +273,70 @@ TEST(InformerTest, ResyncRedeliversCachedObjectsAsUpdates) {
   EXPECT_EQ(api.list_requests.size(), 1u);  // resync costs no API call
 }
 
+TEST(InformerTest, TransformShapesWhatIsCachedAndDelivered) {
+  ScriptedApi api;
+  Json big = Obj("a", "3");
+  big["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
+  big["spec"] = {{"domain", "example.com"}};
+  api.items = {big};
+  std::mutex mutex;
+  std::vector<Json> delivered;
+  InformerOptions options;
+  options.transform = [](Json& o) { o["metadata"].erase("managedFields"); };
+  Informer informer(api, kThings, options);
+  informer.AddHandlers({[&](const Json& o) {
+                          std::lock_guard lock(mutex);
+                          delivered.push_back(o);
+                        },
+                        [&](const Json&, const Json& n) {
+                          std::lock_guard lock(mutex);
+                          delivered.push_back(n);
+                        },
+                        nullptr});
+  informer.Start();
+  ASSERT_TRUE(Eventually([&] { return api.Stream(1) != nullptr; }));
+  Json changed = big;
+  changed["metadata"]["resourceVersion"] = "11";
+  changed["spec"]["domain"] = "example.org";
+  api.Stream(1)->Push(WatchEvent::Type::kModified, changed);
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mutex);
+    return delivered.size() == 2;
+  }));
+  std::lock_guard lock(mutex);
+  for (const Json& o : delivered) EXPECT_FALSE(o["metadata"].contains("managedFields")) << o;
+  EXPECT_EQ(delivered[1]["spec"]["domain"], "example.org");
+  // The cached copy comes back whole (it is kept packed) and transformed.
+  Json cached = informer.Get("ns/a").value();
+  EXPECT_FALSE(cached["metadata"].contains("managedFields"));
+  EXPECT_EQ(cached["spec"]["domain"], "example.org");
+  EXPECT_EQ(cached["metadata"]["resourceVersion"], "11");
+  EXPECT_EQ(informer.Keys(), std::vector<std::string>{"ns/a"});
+}
+
+TEST(InformerTest, CachedObjectsRoundTripExactly) {
+  // Non-ASCII text, numbers of every kind, nesting and empty containers survive the packing.
+  ScriptedApi api;
+  Json o = Obj("a", "3");
+  o["status"] = {{"message", "ünïcödé \"quoted\"\n"},
+                 {"count", 42},
+                 {"negative", -7},
+                 {"ratio", 0.1},
+                 {"big", 18446744073709551615ull},
+                 {"flag", false},
+                 {"nothing", nullptr},
+                 {"empty", Json::object()},
+                 {"list", Json::array({1, "two", Json::array()})}};
+  api.items = {o};
+  Informer informer(api, kThings);
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(milliseconds(30000)));
+  Json expected = o;
+  expected["kind"] = "Thing";
+  expected["apiVersion"] = "example.com/v1";
+  EXPECT_EQ(informer.Get("ns/a").value(), expected);
+  EXPECT_EQ(informer.List(), std::vector<Json>{expected});
+}
+
 }  // namespace
 }  // namespace mdo::kube
