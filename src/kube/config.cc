@@ -1,7 +1,10 @@
 #include "kube/config.h"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -154,6 +157,16 @@ Result<ExecConfig> ParseExec(const NamedEntry& user, const std::string& where) {
   return config;
 }
 
+// tls-server-name is a bare DNS name or IP address: what the certificate must be valid for.
+bool IsServerName(const std::string& name) {
+  if (name.size() > 253) return false;
+  in6_addr addr;
+  if (inet_pton(AF_INET6, name.c_str(), &addr) == 1) return true;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+  });
+}
+
 Result<ClientConfig> Resolve(const MergedKubeconfig& merged, std::string_view context_override) {
   ClientConfig config;
   config.context =
@@ -188,6 +201,10 @@ Result<ClientConfig> Resolve(const MergedKubeconfig& merged, std::string_view co
   }
   config.insecure_skip_tls_verify = Flag(cluster.node, "insecure-skip-tls-verify");
   config.tls_server_name = Scalar(cluster.node, "tls-server-name");
+  if (!config.tls_server_name.empty() && !IsServerName(config.tls_server_name)) {
+    return Fail(where_cluster + ": \"tls-server-name\" " + QuoteForMessage(config.tls_server_name) +
+                " is not a host name or IP address (no scheme, no port)");
+  }
   auto ca = PemField(cluster, "certificate-authority", where_cluster);
   if (!ca) return MakeUnexpected(ca.error());
   config.ca_pem = std::move(*ca);

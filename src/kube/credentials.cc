@@ -1,6 +1,8 @@
 #include "kube/credentials.h"
 
 #include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -37,6 +39,28 @@ Result<std::string> ReadToken(const std::filesystem::path& path) {
   std::string_view trimmed = TrimWhitespace(text);
   if (trimmed.empty()) return Fail("token file " + path.string() + " is empty");
   return std::string(trimmed);
+}
+
+// A client certificate from a plugin must load before it is cached: bad PEM is the plugin's
+// error, named by field, not a TLS failure on every request.
+Status CheckClientCertificate(const std::string& cert_pem, const std::string& key_pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
+      BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) {
+    return Fail("exec plugin output: \"clientCertificateData\" is not a PEM certificate");
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+      BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  if (!key) return Fail("exec plugin output: \"clientKeyData\" is not a PEM private key");
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return Fail(
+        "exec plugin output: \"clientKeyData\" is not the key of \"clientCertificateData\"");
+  }
+  return {};
 }
 
 }  // namespace
@@ -98,6 +122,11 @@ Result<ExecCredential> ParseExecCredential(std::string_view json_text,
   }
   if (cred.client_cert_pem.empty() != cred.client_key_pem.empty()) {
     return Fail("exec plugin output: \"clientCertificateData\" and \"clientKeyData\" go together");
+  }
+  if (!cred.client_cert_pem.empty()) {
+    if (Status s = CheckClientCertificate(cred.client_cert_pem, cred.client_key_pem); !s) {
+      return MakeUnexpected(s.error());
+    }
   }
   if (std::string exp = str(*status, "expirationTimestamp"); !exp.empty()) {
     Clock::WallTime t;
@@ -192,10 +221,22 @@ ExecTokenSource::ExecTokenSource(ExecConfig exec, std::string server, std::strin
       clock_(clock) {}
 
 Result<std::string> ExecTokenSource::Token() {
+  auto cred = Current();
+  if (!cred) return MakeUnexpected(cred.error());
+  return std::move(cred->token);
+}
+
+Result<Credentials> ExecTokenSource::Current() {
   std::lock_guard lock(mutex_);
+  auto cred = Fetch();
+  if (!cred) return MakeUnexpected(cred.error());
+  return Credentials{cred->token, cred->client_cert_pem, cred->client_key_pem};
+}
+
+Result<ExecCredential> ExecTokenSource::Fetch() {
   auto now = clock_.WallNow();
   if (cached_ && (!cached_->expiration || now + kExpiryLeeway < *cached_->expiration)) {
-    return cached_->token;
+    return *cached_;
   }
   nlohmann::json info = {{"apiVersion", exec_.api_version},
                          {"kind", "ExecCredential"},
@@ -232,13 +273,11 @@ Result<std::string> ExecTokenSource::Token() {
   }
   auto cred = ParseExecCredential(out->out, exec_.api_version);
   if (!cred) return MakeUnexpected(cred.error());
-  if (cred->token.empty()) {
-    return Fail("exec credential plugin returned a client certificate; only tokens are supported");
-  }
-  spdlog::debug("kube: exec credential plugin {} returned a token{}", exec_.command,
+  spdlog::debug("kube: exec credential plugin {} returned {}{}", exec_.command,
+                cred->client_cert_pem.empty() ? "a token" : "a client certificate",
                 cred->expiration ? " expiring " + FormatTime(*cred->expiration) : "");
   cached_ = std::move(*cred);
-  return cached_->token;
+  return *cached_;
 }
 
 void ExecTokenSource::Invalidate() {

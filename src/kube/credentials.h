@@ -1,6 +1,7 @@
-// Bearer tokens for the API server, refreshed the way their source requires: a fixed token, a
+// Credentials for the API server, refreshed the way their source requires: a fixed token, a
 // token file re-read every minute (bound service-account tokens rotate), or an exec credential
-// plugin whose answer is cached until its expirationTimestamp. Tokens are never logged.
+// plugin whose answer (a token and/or a client certificate) is cached until its
+// expirationTimestamp. Tokens and keys are never logged.
 #pragma once
 
 #include <chrono>
@@ -18,11 +19,24 @@
 
 namespace mdo::kube {
 
+// What a request authenticates with.
+struct Credentials {
+  std::string token;            // "" = no Authorization header
+  std::string client_cert_pem;  // with client_key_pem: a client certificate from a plugin,
+  std::string client_key_pem;   // used instead of the kubeconfig's ("" = the kubeconfig's)
+};
+
 class TokenSource {
  public:
   virtual ~TokenSource() = default;
   // The token to send now; "" means send no Authorization header.
   virtual Result<std::string> Token() = 0;
+  // The token and any client certificate to present now.
+  virtual Result<Credentials> Current() {
+    auto token = Token();
+    if (!token) return MakeUnexpected(token.error());
+    return Credentials{std::move(*token), {}, {}};
+  }
   // The server answered 401: forget any cached token so the next Token() fetches a fresh one.
   virtual void Invalidate() {}
 };
@@ -62,7 +76,8 @@ struct ExecCredential {
   std::optional<Clock::WallTime> expiration;
 };
 
-// Pure: the plugin's stdout to a credential, or an error naming the bad field.
+// Pure: the plugin's stdout to a credential, or an error naming the bad field (a client
+// certificate must be PEM, with a PEM private key that belongs to it).
 Result<ExecCredential> ParseExecCredential(std::string_view json_text,
                                            std::string_view expected_api_version);
 
@@ -82,11 +97,15 @@ class ExecTokenSource final : public TokenSource {
   // `server` and `ca_pem` are passed to the plugin when provideClusterInfo is set.
   ExecTokenSource(ExecConfig exec, std::string server, std::string ca_pem, Clock& clock);
   Result<std::string> Token() override;
+  Result<Credentials> Current() override;
   void Invalidate() override;
   // How many times the plugin has run (for tests and metrics).
   int runs() const;
 
  private:
+  // The cached credential, or the plugin's fresh one. Called with mutex_ held.
+  Result<ExecCredential> Fetch();
+
   ExecConfig exec_;
   std::string server_;
   std::string ca_pem_;

@@ -1,6 +1,9 @@
 #include "kube/rest_api_client.h"
 
+#include <arpa/inet.h>
 #include <cpprest/http_client.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,12 +26,130 @@ namespace client = web::http::client;
 
 constexpr size_t kWatchReadBytes = 64 << 10;
 
+// Why the last certificate check failed, for the error message: cpprest reports only "Error
+// in SSL handshake". Shared by every connection of one client.
+class TlsDiagnostics {
+ public:
+  void Set(std::string why) {
+    std::lock_guard lock(mutex_);
+    last_ = std::move(why);
+  }
+  std::string Take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(last_, std::string());
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string last_;
+};
+
 struct TlsMaterial {
   std::string ca_pem;
   std::string cert_pem;
   std::string key_pem;
   bool insecure = false;
+  // The name the server's certificate must be valid for: tls-server-name, else the URL's host.
+  std::string verify_name;
+  bool verify_name_is_ip = false;
+  std::shared_ptr<TlsDiagnostics> diagnostics;
 };
+
+bool IsIpAddress(const std::string& text) {
+  in6_addr addr;
+  return inet_pton(AF_INET, text.c_str(), &addr) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), &addr) == 1;
+}
+
+// What the verifier of one connection needs; owned by the connection's SSL_CTX (freed with it
+// through the ex-data free callback), because cpprest makes a context per connection.
+struct VerifyState {
+  std::string name;
+  bool is_ip = false;
+  std::shared_ptr<TlsDiagnostics> diagnostics;
+};
+
+void FreeVerifyState(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<VerifyState*>(ptr);
+}
+
+int VerifyStateIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, &FreeVerifyState);
+  return index;
+}
+
+// The subjectAltNames of a certificate, for a host-name mismatch message.
+std::string SubjectAltNames(X509* cert) {
+  std::string out;
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return "none";
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    std::string item;
+    if (name->type == GEN_DNS) {
+      const ASN1_STRING* dns = name->d.dNSName;
+      item = "DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                                  static_cast<size_t>(ASN1_STRING_length(dns)));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      char text[INET6_ADDRSTRLEN] = "?";
+      int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
+      if (ASN1_STRING_length(ip) == 4 || ASN1_STRING_length(ip) == 16) {
+        inet_ntop(family, ASN1_STRING_get0_data(ip), text, sizeof text);
+      }
+      item = std::string("IP:") + text;
+    } else {
+      continue;
+    }
+    out += (out.empty() ? "" : ", ") + item;
+  }
+  GENERAL_NAMES_free(names);
+  return out.empty() ? "none" : out;
+}
+
+// The context-level certificate check (SSL_CTX_set_cert_verify_callback): it replaces the
+// chain verification as a whole, so cpprest's per-connection callback (RFC 2818 against the
+// URL's host) never runs. The chain is verified by OpenSSL against the configured CA with the
+// host name (or IP) set to tls-server-name or the URL's host; like Go, the subject's CN is never
+// taken as a host name.
+int VerifyServerCertificate(X509_STORE_CTX* store, void* arg) {
+  const auto* state = static_cast<const VerifyState*>(arg);
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(store);
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  bool named = state->is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, state->name.c_str()) == 1
+                            : X509_VERIFY_PARAM_set1_host(param, state->name.c_str(), 0) == 1;
+  if (!named) {
+    if (state->diagnostics) state->diagnostics->Set("cannot verify against " + state->name);
+    return 0;
+  }
+  X509_STORE_CTX_set_verify_cb(store, [](int ok, X509_STORE_CTX*) { return ok; });
+  if (X509_verify_cert(store) == 1) return 1;
+  int error = X509_STORE_CTX_get_error(store);
+  std::string why = std::string("the server's certificate was not accepted: ") +
+                    X509_verify_cert_error_string(error);
+  if (error == X509_V_ERR_HOSTNAME_MISMATCH || error == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    why += " (expected " + QuoteForMessage(state->name) + ", the certificate is for " +
+           SubjectAltNames(X509_STORE_CTX_get0_cert(store)) + ")";
+  }
+  if (state->diagnostics) state->diagnostics->Set(std::move(why));
+  return 0;
+}
+
+// Runs when a connection's handshake starts, after cpprest has set the SNI to the URL's host:
+// sends the name the certificate is verified against instead (tls-server-name), and none for
+// an IP address (RFC 6066), as Go's client does.
+void SetServerNameIndication(const SSL* ssl, int where, int) {
+  if ((where & SSL_CB_HANDSHAKE_START) == 0) return;
+  const auto* state = static_cast<const VerifyState*>(
+      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), VerifyStateIndex()));
+  if (state == nullptr) return;
+  // OpenSSL hands info callbacks a const SSL; the SSL itself is not const and the ClientHello
+  // is not built yet.
+  SSL* mutable_ssl = const_cast<SSL*>(ssl);
+  const char* name = state->is_ip ? nullptr : state->name.c_str();
+  SSL_set_tlsext_host_name(mutable_ssl, name);
+}
 
 void ApplyTls(const TlsMaterial& tls, boost::asio::ssl::context& ctx) {
   if (!tls.ca_pem.empty()) {
@@ -38,6 +159,23 @@ void ApplyTls(const TlsMaterial& tls, boost::asio::ssl::context& ctx) {
     ctx.use_certificate_chain(boost::asio::buffer(tls.cert_pem.data(), tls.cert_pem.size()));
     ctx.use_private_key(boost::asio::buffer(tls.key_pem.data(), tls.key_pem.size()),
                         boost::asio::ssl::context::pem);
+  }
+  SSL_CTX* native = ctx.native_handle();
+  auto state = std::make_unique<VerifyState>(
+      VerifyState{tls.verify_name, tls.verify_name_is_ip, tls.diagnostics});
+  if (SSL_CTX_set_ex_data(native, VerifyStateIndex(), state.get()) != 1) {
+    // Without the state there is no check of ours: fail every handshake rather than trust.
+    if (!tls.insecure) {
+      SSL_CTX_set_cert_verify_callback(
+          native, [](X509_STORE_CTX*, void*) { return 0; }, nullptr);
+    }
+    return;
+  }
+  VerifyState* owned_by_ctx = state.release();
+  SSL_CTX_set_info_callback(native, &SetServerNameIndication);
+  // insecure-skip-tls-verify: cpprest sets verify_none, and only that turns the check off.
+  if (!tls.insecure) {
+    SSL_CTX_set_cert_verify_callback(native, &VerifyServerCertificate, owned_by_ctx);
   }
 }
 
@@ -204,6 +342,7 @@ class RestApiClient final : public ApiClient {
         tokens_(MakeTokenSource(config, clock)),
         http_(std::make_shared<client::http_client>(
             web::uri(config.server), MakeHttpConfig(tls_, options_.request_timeout))),
+        http_cert_pem_(tls_.cert_pem),
         rng_(std::random_device{}()) {
     if (options_.user_agent.empty()) {
       options_.user_agent = config.user_agent + "/0.1.0 (linux)";
@@ -235,19 +374,19 @@ class RestApiClient final : public ApiClient {
         o.timeout_seconds > 0 ? std::chrono::milliseconds(std::chrono::seconds(o.timeout_seconds)) +
                                     options_.watch_idle_slack
                               : options_.watch_default_idle;
-    // Each watch gets its own client: cpprest's timeout is per client and a watch needs a longer
-    // one than plain requests.
-    auto http =
-        std::make_shared<client::http_client>(web::uri(config_.server), MakeHttpConfig(tls_, idle));
     std::string path = type.Path(ns) + BuildQuery(p);
     bool auth_retried = false;
     for (int attempt = 0;; ++attempt) {
-      auto token = tokens_->Token();
-      if (!token) return ApiFail(0, "Unauthorized", "credentials: " + token.error().message);
+      auto creds = tokens_->Current();
+      if (!creds) return ApiFail(0, "Unauthorized", "credentials: " + creds.error().message);
+      // Each watch gets its own client: cpprest's timeout is per client and a watch needs a
+      // longer one than plain requests. It presents the current client certificate.
+      auto http = std::make_shared<client::http_client>(web::uri(config_.server),
+                                                        MakeHttpConfig(TlsFor(*creds), idle));
       auto cancel = std::make_shared<pplx::cancellation_token_source>();
       http::http_request req(http::methods::GET);
       req.set_request_uri(path);
-      SetHeaders(req, *token);
+      SetHeaders(req, creds->token);
       ApiError error;
       try {
         http::http_response resp = http->request(req, cancel->get_token()).get();
@@ -259,7 +398,7 @@ class RestApiClient final : public ApiClient {
         error = ErrorFromResponse(resp.status_code(), body);
         if (int ra = RetryAfterHeader(resp.headers()); ra > 0) error.retry_after_seconds = ra;
       } catch (const std::exception& e) {
-        error = TransportError(e.what());
+        error = TransportFailure(e.what());
       }
       if (RetryAfterFailure(error, attempt, /*idempotent=*/true, auth_retried)) continue;
       return ApiFail(std::move(error));
@@ -320,6 +459,40 @@ class RestApiClient final : public ApiClient {
   }
 
  private:
+  // The TLS material for these credentials: a plugin's client certificate replaces the
+  // kubeconfig's.
+  TlsMaterial TlsFor(const Credentials& creds) const {
+    TlsMaterial tls = tls_;
+    if (!creds.client_cert_pem.empty()) {
+      tls.cert_pem = creds.client_cert_pem;
+      tls.key_pem = creds.client_key_pem;
+    }
+    return tls;
+  }
+
+  // The client for plain requests. When the client certificate changes (an exec plugin's
+  // credential expired or was refused) a new client is built and swapped in; calls in flight
+  // finish on the old one, which they hold.
+  std::shared_ptr<client::http_client> HttpFor(const Credentials& creds) {
+    const std::string& cert = creds.client_cert_pem.empty() ? tls_.cert_pem : creds.client_cert_pem;
+    std::lock_guard lock(http_mutex_);
+    if (cert != http_cert_pem_) {
+      http_ = std::make_shared<client::http_client>(
+          web::uri(config_.server), MakeHttpConfig(TlsFor(creds), options_.request_timeout));
+      http_cert_pem_ = cert;
+    }
+    return http_;
+  }
+
+  // cpprest's words plus, after a failed handshake, why the certificate was refused.
+  ApiError TransportFailure(const std::string& what) {
+    std::string why = tls_.diagnostics ? tls_.diagnostics->Take() : std::string();
+    if (!why.empty() && what.find("SSL handshake") != std::string::npos) {
+      return TransportError(what + ": " + why);
+    }
+    return TransportError(what);
+  }
+
   void SetHeaders(http::http_request& req, const std::string& token) {
     req.headers().add("Accept", "application/json");
     req.headers().add("User-Agent", options_.user_agent);
@@ -358,15 +531,16 @@ class RestApiClient final : public ApiClient {
     std::string body_text = body ? body->dump() : std::string();
     bool auth_retried = false;
     for (int attempt = 0;; ++attempt) {
-      auto token = tokens_->Token();
-      if (!token) return ApiFail(0, "Unauthorized", "credentials: " + token.error().message);
+      auto creds = tokens_->Current();
+      if (!creds) return ApiFail(0, "Unauthorized", "credentials: " + creds.error().message);
+      std::shared_ptr<client::http_client> http = HttpFor(*creds);
       http::http_request req(method);
       req.set_request_uri(path_and_query);
-      SetHeaders(req, *token);
+      SetHeaders(req, creds->token);
       if (body) req.set_body(body_text, content_type);
       ApiError error;
       try {
-        http::http_response resp = http_->request(req).get();
+        http::http_response resp = http->request(req).get();
         std::string text = resp.extract_utf8string(true).get();
         int code = resp.status_code();
         if (code >= 200 && code < 300) {
@@ -380,7 +554,7 @@ class RestApiClient final : public ApiClient {
         error = ErrorFromResponse(code, text);
         if (int ra = RetryAfterHeader(resp.headers()); ra > 0) error.retry_after_seconds = ra;
       } catch (const std::exception& e) {
-        error = TransportError(e.what());
+        error = TransportFailure(e.what());
       }
       if (RetryAfterFailure(error, attempt, idempotent, auth_retried)) continue;
       return ApiFail(std::move(error));
@@ -391,7 +565,9 @@ class RestApiClient final : public ApiClient {
   RestClientOptions options_;
   TlsMaterial tls_;
   std::unique_ptr<TokenSource> tokens_;
+  std::mutex http_mutex_;  // guards http_ and http_cert_pem_
   std::shared_ptr<client::http_client> http_;
+  std::string http_cert_pem_;  // the client certificate http_ presents
   std::mutex rng_mutex_;
   std::mt19937_64 rng_;
 };
@@ -421,14 +597,24 @@ std::chrono::milliseconds RetryDelay(const RestClientOptions& options, const Api
 
 Result<std::unique_ptr<ApiClient>> NewRestApiClient(const ClientConfig& config,
                                                     RestClientOptions options, Clock& clock) {
-  TlsMaterial tls{config.ca_pem, config.client_cert_pem, config.client_key_pem,
-                  config.insecure_skip_tls_verify};
+  TlsMaterial tls;
+  tls.ca_pem = config.ca_pem;
+  tls.cert_pem = config.client_cert_pem;
+  tls.key_pem = config.client_key_pem;
+  tls.insecure = config.insecure_skip_tls_verify;
+  tls.diagnostics = std::make_shared<TlsDiagnostics>();
   if (Status s = CheckTls(tls); !s) return Fail("kube client: " + s.error().message);
-  if (!config.tls_server_name.empty()) {
-    spdlog::warn("kube: tls-server-name {} is not supported; verifying the server's host name",
-                 config.tls_server_name);
-  }
   try {
+    tls.verify_name = config.tls_server_name;
+    if (tls.verify_name.empty()) {
+      tls.verify_name = web::uri(config.server).host();
+      // IPv6 hosts come bracketed from the URL.
+      if (tls.verify_name.size() > 2 && tls.verify_name.front() == '[' &&
+          tls.verify_name.back() == ']') {
+        tls.verify_name = tls.verify_name.substr(1, tls.verify_name.size() - 2);
+      }
+    }
+    tls.verify_name_is_ip = IsIpAddress(tls.verify_name);
     return std::unique_ptr<ApiClient>(
         std::make_unique<RestApiClient>(config, std::move(options), clock, std::move(tls)));
   } catch (const std::exception& e) {

@@ -1,7 +1,8 @@
 // The ApiClient over HTTP(S) with cpprestsdk (the only place cpprest is included):
-// TLS with the config's CA and client certificate, bearer tokens from the TokenSource (a 401
-// refreshes the token once), a user agent, retries with jittered backoff for 429 (honouring
-// Retry-After) and, on idempotent verbs, 5xx and transport errors.
+// TLS with the config's CA, tls-server-name and client certificate (or an exec plugin's), bearer
+// tokens from the TokenSource (a 401 refreshes the credential once), a user agent, retries with
+// jittered backoff for 429 (honouring Retry-After) and, on idempotent verbs, 5xx and transport
+// errors.
 #pragma once
 
 #include <chrono>

@@ -91,11 +91,18 @@ bool FaultInjector::Remove(int id) {
 }
 
 void RequestLog::Record(const RequestInfo& info, int code) {
-  json entry = {
-      {"method", info.method},       {"verb", info.verb},         {"path", info.path},
-      {"query", info.query},         {"resource", info.resource}, {"subresource", info.subresource},
-      {"namespace", info.ns},        {"name", info.name},         {"code", code},
-      {"userAgent", info.user_agent}};
+  json entry = {{"method", info.method},
+                {"verb", info.verb},
+                {"path", info.path},
+                {"query", info.query},
+                {"resource", info.resource},
+                {"subresource", info.subresource},
+                {"namespace", info.ns},
+                {"name", info.name},
+                {"code", code},
+                {"userAgent", info.user_agent},
+                {"user", info.user},
+                {"serverName", info.server_name}};
   std::lock_guard<std::mutex> lock(mu_);
   if (entries_.size() >= kMaxEntries) {
     ++dropped_;
@@ -114,7 +121,7 @@ json RequestLog::Report(const std::map<std::string, std::string>& filters) const
       if (key == "pathPrefix") {
         keep = keep && e["path"].get<std::string>().rfind(want, 0) == 0;
       } else if (key == "verb" || key == "method" || key == "resource" || key == "subresource" ||
-                 key == "namespace" || key == "name") {
+                 key == "namespace" || key == "name" || key == "user") {
         keep = keep && e[key].get<std::string>() == want;
       }
     }

@@ -25,6 +25,8 @@ struct RequestInfo {
   std::string name;
   std::string subresource;
   std::string user_agent;
+  std::string user;         // the client certificate's CN, "" = none
+  std::string server_name;  // TLS SNI, "" = none
   bool is_resource = false;
 };
 
@@ -59,7 +61,8 @@ class FaultInjector {
 class RequestLog {
  public:
   void Record(const RequestInfo& info, int code);
-  // filters: verb, method, resource, subresource, pathPrefix (absent = any)
+  // filters: verb, method, resource, subresource, namespace, name, user, pathPrefix
+  // (absent = any)
   nlohmann::json Report(const std::map<std::string, std::string>& filters) const;
   void Clear();
 

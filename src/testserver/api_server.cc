@@ -222,11 +222,17 @@ ApiResult ApiServer::Handle(const ApiRequest& request) {
   info.path = path;
   info.query = query_string;
   info.user_agent = request.Header("user-agent");
+  info.user = request.client_cert_user;
+  info.server_name = request.tls_server_name;
   ParseResourcePath(PathSegments(path), info);
   info.verb = VerbFor(info, query);
 
   ApiResult result;
-  if (!options_.token.empty() && request.Header("authorization") != "Bearer " + options_.token) {
+  bool token_ok =
+      !options_.token.empty() && request.Header("authorization") == "Bearer " + options_.token;
+  bool cert_ok = options_.client_cert_auth && !request.client_cert_user.empty();
+  bool open = options_.token.empty() && !options_.client_cert_auth;
+  if (!open && !token_ok && !cert_ok) {
     result = StatusResult(401, "Unauthorized", "Unauthorized");
     request_log_.Record(info, 401);
     return result;

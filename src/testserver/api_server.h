@@ -24,6 +24,8 @@ struct ApiRequest {
   std::string target;  // path?query
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
+  std::string client_cert_user;                // CN of the verified client certificate, "" = none
+  std::string tls_server_name;                 // the SNI the client sent, "" = none
 
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -54,7 +56,9 @@ struct ApiResult {
 };
 
 struct ServerOptions {
-  std::string token;  // empty: no authentication
+  std::string token;  // empty (and no client_cert_auth): no authentication
+  // A verified client certificate authenticates (as its CN), alone or besides the token.
+  bool client_cert_auth = false;
   size_t watch_history = 10000;
   int bookmark_interval_seconds = 60;
 };

@@ -29,7 +29,7 @@ bool AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 CertPtr MakeCert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKEY* issuer_key,
-                 bool is_ca, long serial) {
+                 bool is_ca, long serial, const std::string& sans = "") {
   CertPtr cert(X509_new(), &X509_free);
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
@@ -52,8 +52,7 @@ CertPtr MakeCert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKEY*
     ok = ok && AddExtension(cert.get(), signer, NID_key_usage,
                             "critical,digitalSignature,keyEncipherment");
     ok = ok && AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-    ok = ok && AddExtension(cert.get(), signer, NID_subject_alt_name,
-                            "IP:127.0.0.1,DNS:localhost,IP:0:0:0:0:0:0:0:1");
+    ok = ok && AddExtension(cert.get(), signer, NID_subject_alt_name, sans.c_str());
     ok = ok && AddExtension(cert.get(), signer, NID_authority_key_identifier, "keyid:always");
   }
   if (!ok || X509_sign(cert.get(), issuer_key, EVP_sha256()) == 0)
@@ -81,7 +80,7 @@ bool WriteCert(const std::string& path, X509* cert) {
 
 }  // namespace
 
-Result<TlsFiles> EnsureTlsFiles(const std::string& dir) {
+Result<TlsFiles> EnsureTlsFiles(const std::string& dir, const std::string& sans) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Fail("cannot create " + dir + ": " + ec.message());
@@ -110,8 +109,8 @@ Result<TlsFiles> EnsureTlsFiles(const std::string& dir) {
   KeyPtr key = NewKey();
   if (!key) return Fail("cannot generate the serving key");
   CertPtr cert = MakeCert(key.get(), "kube-testserver", ca_cert.get(), ca_key.get(), false,
-                          static_cast<long>(std::time(nullptr)));
-  if (!cert) return Fail("cannot create the serving certificate");
+                          static_cast<long>(std::time(nullptr)), sans);
+  if (!cert) return Fail("cannot create the serving certificate (subjectAltName " + sans + ")");
   if (!WriteKey(files.key, key.get()) || !WriteCert(files.cert, cert.get())) {
     return Fail("cannot write the serving certificate to " + dir);
   }

@@ -1,5 +1,6 @@
 // In-process TLS material for the test server: a CA and a serving certificate (SANs
-// IP:127.0.0.1, DNS:localhost) signed by it, as PEM files in a folder.
+// IP:127.0.0.1, DNS:localhost, IP:::1 unless told otherwise) signed by it, as PEM files in a
+// folder.
 #pragma once
 
 #include <string>
@@ -15,8 +16,11 @@ struct TlsFiles {
   std::string key;      // DIR/tls.key
 };
 
+inline constexpr char kDefaultServingSans[] = "IP:127.0.0.1,DNS:localhost,IP:0:0:0:0:0:0:0:1";
+
 // Reuses DIR/ca.crt + DIR/ca.key when both exist, otherwise generates them; always generates a
-// fresh serving certificate. Creates DIR if needed.
-Result<TlsFiles> EnsureTlsFiles(const std::string& dir);
+// fresh serving certificate with subjectAltName `sans` (OpenSSL syntax). Creates DIR if needed.
+Result<TlsFiles> EnsureTlsFiles(const std::string& dir,
+                                const std::string& sans = kDefaultServingSans);
 
 }  // namespace mdo::testserver

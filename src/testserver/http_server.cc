@@ -54,6 +54,13 @@ class HttpServer::Impl {
       ssl_.use_certificate_chain_file(options_.cert_file, ec);
       if (!ec) ssl_.use_private_key_file(options_.key_file, ssl::context::pem, ec);
       if (ec) return Fail("cannot load the serving certificate: " + ec.message());
+      if (!options_.client_ca_file.empty()) {
+        // As kube-apiserver's --client-ca-file: a certificate is optional, a given one must
+        // verify.
+        ssl_.load_verify_file(options_.client_ca_file, ec);
+        if (ec) return Fail("cannot load the client CA " + options_.client_ca_file);
+        ssl_.set_verify_mode(ssl::verify_peer);
+      }
       tls_ = true;
     }
     auto address = net::ip::make_address(options_.bind_address, ec);
@@ -122,10 +129,13 @@ class HttpServer::Impl {
     if (tls_) {
       beast::ssl_stream<tcp::socket> stream(std::move(socket), ssl_);
       stream.handshake(ssl::stream_base::server, ec);
-      if (!ec) Session(stream, fd);
+      if (!ec) {
+        TlsPeer peer = PeerOf(stream.native_handle());
+        Session(stream, fd, peer);
+      }
       forget();
     } else {
-      Session(socket, fd);
+      Session(socket, fd, TlsPeer{});
       forget();
     }
     std::lock_guard<std::mutex> lock(mu_);
@@ -133,8 +143,30 @@ class HttpServer::Impl {
     done_.notify_all();
   }
 
+  struct TlsPeer {
+    std::string user;         // the verified client certificate's CN
+    std::string server_name;  // SNI
+  };
+
+  static TlsPeer PeerOf(SSL* ssl) {
+    TlsPeer peer;
+    if (const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) {
+      peer.server_name = sni;
+    }
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (cert != nullptr && SSL_get_verify_result(ssl) == X509_V_OK) {
+      char cn[256] = "";
+      if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) >
+          0) {
+        peer.user = cn;
+      }
+    }
+    X509_free(cert);
+    return peer;
+  }
+
   template <typename Stream>
-  void Session(Stream& stream, int fd) {
+  void Session(Stream& stream, int fd, const TlsPeer& peer) {
     beast::flat_buffer buffer;
     while (true) {
       boost::system::error_code ec;
@@ -148,6 +180,8 @@ class HttpServer::Impl {
       request.method = std::string(req.method_string());
       request.target = std::string(req.target());
       request.body = req.body();
+      request.client_cert_user = peer.user;
+      request.tls_server_name = peer.server_name;
       for (const auto& field : req) {
         std::string name(field.name_string());
         for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

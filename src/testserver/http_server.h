@@ -16,6 +16,9 @@ struct HttpServerOptions {
   int port = 0;
   std::string cert_file;  // both empty: plain HTTP
   std::string key_file;
+  // Set: ask for client certificates and accept those this CA signed (a bad one fails the
+  // handshake); the certificate's CN becomes ApiRequest::client_cert_user.
+  std::string client_ca_file;
 };
 
 class HttpServer {

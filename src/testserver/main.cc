@@ -17,6 +17,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: kube-testserver --port N --kubeconfig-out FILE [--tls DIR] [--token T]\n"
+    "                       [--tls-san SANS] [--client-ca FILE]\n"
     "                       [--bind-address ADDR] [--watch-history N] [--bookmark-interval S]\n";
 
 bool WriteKubeconfig(const std::string& path, const std::string& url, const std::string& ca,
@@ -42,7 +43,8 @@ bool WriteKubeconfig(const std::string& path, const std::string& url, const std:
 
 int main(int argc, char** argv) {
   int port = -1;
-  std::string kubeconfig, tls_dir, token, bind = "127.0.0.1";
+  std::string kubeconfig, tls_dir, token, bind = "127.0.0.1", client_ca;
+  std::string tls_sans = mdo::testserver::kDefaultServingSans;
   mdo::testserver::ServerOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -70,6 +72,10 @@ int main(int argc, char** argv) {
       tls_dir = value();
     } else if (arg == "--token") {
       token = value();
+    } else if (arg == "--tls-san") {
+      tls_sans = value();
+    } else if (arg == "--client-ca") {
+      client_ca = value();
     } else if (arg == "--bind-address") {
       bind = value();
     } else if (arg == "--watch-history") {
@@ -88,7 +94,12 @@ int main(int argc, char** argv) {
     std::cerr << "kube-testserver: --port and --kubeconfig-out are required\n" << kUsage;
     return 2;
   }
+  if (!client_ca.empty() && tls_dir.empty()) {
+    std::cerr << "kube-testserver: --client-ca needs --tls\n" << kUsage;
+    return 2;
+  }
   options.token = token;
+  options.client_cert_auth = !client_ca.empty();
 
   // Signals are taken by sigwait below; every thread inherits the blocked mask.
   sigset_t signals;
@@ -103,13 +114,14 @@ int main(int argc, char** argv) {
   http_options.port = port;
   std::string ca;
   if (!tls_dir.empty()) {
-    auto files = mdo::testserver::EnsureTlsFiles(tls_dir);
+    auto files = mdo::testserver::EnsureTlsFiles(tls_dir, tls_sans);
     if (!files.ok()) {
       std::cerr << "kube-testserver: " << files.error().message << "\n";
       return 1;
     }
     http_options.cert_file = files->cert;
     http_options.key_file = files->key;
+    http_options.client_ca_file = client_ca;
     ca = files->ca_cert;
   }
   mdo::testserver::ApiServer api(options);

@@ -164,7 +164,14 @@ current-context: c
 clusters: [{name: k, cluster: {server: "ftp://a"}}]
 contexts: [{name: c, context: {cluster: k}}]
 )",
-                                       "is not an http(s) URL"}),
+                                       "is not an http(s) URL"},
+                      MissingFieldCase{"TlsServerNameWithPort", R"(
+current-context: c
+clusters: [{name: k, cluster: {server: "https://a", tls-server-name: "api.test:443"}}]
+contexts: [{name: c, context: {cluster: k}}]
+)",
+                                       "cluster \"k\": \"tls-server-name\" \"api.test:443\" is "
+                                       "not a host name or IP address"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(KubeconfigTest, MergesFilesFirstSetterWins) {

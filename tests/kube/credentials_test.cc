@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/test_env.h"
+#include "test_certs.h"
 
 namespace mdo::kube {
 namespace {
@@ -84,6 +85,54 @@ TEST(ExecCredentialTest, RejectsBadOutput) {
   EXPECT_NE(bad_time.error().message.find("expirationTimestamp"), std::string::npos);
 }
 
+// An ExecCredential answering a client certificate (PEM, JSON-escaped by nlohmann).
+std::string CertCredential(const std::string& cert_pem, const std::string& key_pem) {
+  nlohmann::json doc = {{"apiVersion", "client.authentication.k8s.io/v1"},
+                        {"kind", "ExecCredential"},
+                        {"status",
+                         {{"clientCertificateData", cert_pem},
+                          {"clientKeyData", key_pem},
+                          {"expirationTimestamp", "2026-11-27T10:00:00Z"}}}};
+  return doc.dump();
+}
+
+TEST(ExecCredentialTest, ParsesClientCertificate) {
+  auto ca = testing::MakeTestCa("ca");
+  auto cert = testing::MakeTestCert(ca, "user", "", true);
+  ASSERT_FALSE(cert.cert_pem.empty());
+  auto cred = ParseExecCredential(CertCredential(cert.cert_pem, cert.key_pem),
+                                  "client.authentication.k8s.io/v1");
+  ASSERT_TRUE(cred.ok()) << cred.error().message;
+  EXPECT_EQ(cred->token, "");
+  EXPECT_EQ(cred->client_cert_pem, cert.cert_pem);
+  EXPECT_EQ(cred->client_key_pem, cert.key_pem);
+  ASSERT_TRUE(cred->expiration.has_value());
+}
+
+TEST(ExecCredentialTest, BadClientCertificateNamesTheField) {
+  const std::string v1 = "client.authentication.k8s.io/v1";
+  auto ca = testing::MakeTestCa("ca");
+  auto cert = testing::MakeTestCert(ca, "user", "", true);
+  auto other = testing::MakeTestCert(ca, "other", "", true);
+  auto not_pem = ParseExecCredential(CertCredential("garbage", cert.key_pem), v1);
+  ASSERT_FALSE(not_pem.ok());
+  EXPECT_NE(not_pem.error().message.find("\"clientCertificateData\" is not a PEM certificate"),
+            std::string::npos)
+      << not_pem.error().message;
+  auto bad_key = ParseExecCredential(CertCredential(cert.cert_pem, "garbage"), v1);
+  ASSERT_FALSE(bad_key.ok());
+  EXPECT_NE(bad_key.error().message.find("\"clientKeyData\" is not a PEM private key"),
+            std::string::npos)
+      << bad_key.error().message;
+  auto wrong_key = ParseExecCredential(CertCredential(cert.cert_pem, other.key_pem), v1);
+  ASSERT_FALSE(wrong_key.ok());
+  EXPECT_NE(wrong_key.error().message.find("is not the key of"), std::string::npos)
+      << wrong_key.error().message;
+  auto half = ParseExecCredential(CertCredential(cert.cert_pem, ""), v1);
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.error().message.find("go together"), std::string::npos) << half.error().message;
+}
+
 class ExecTokenSourceTest : public ::testing::Test {
  protected:
   // A kubeconfig whose user runs the test plugin, found relative to the kubeconfig's folder.
@@ -158,6 +207,31 @@ TEST_F(ExecTokenSourceTest, FailingPluginIsAnError) {
   ASSERT_FALSE(token.ok());
   EXPECT_NE(token.error().message.find("exited with status 3"), std::string::npos)
       << token.error().message;
+}
+
+TEST_F(ExecTokenSourceTest, ClientCertificateIsCachedUntilItsExpiry) {
+  auto ca = testing::MakeTestCa("ca");
+  for (int n = 1; n <= 2; ++n) {
+    auto cert = testing::MakeTestCert(ca, "user-" + std::to_string(n), "", true);
+    dir_.WriteFile("client-" + std::to_string(n) + ".crt", cert.cert_pem);
+    dir_.WriteFile("client-" + std::to_string(n) + ".key", cert.key_pem);
+    dir_.WriteFile("client-" + std::to_string(n) + ".expires", "2026-11-27T01:00:00Z");
+  }
+  ClientConfig config = Load("");
+  config.exec->env.emplace_back("CERT_DIR", dir_.path().string());
+  auto source = MakeTokenSource(config, clock_);
+  auto first = source->Current();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->token, "");  // a certificate only: no Authorization header
+  EXPECT_EQ(first->client_cert_pem, ReadFileOrEmpty(dir_.path() / "client-1.crt"));
+  EXPECT_EQ(first->client_key_pem, ReadFileOrEmpty(dir_.path() / "client-1.key"));
+  EXPECT_EQ(source->Token().value(), "");
+  clock_.Advance(std::chrono::minutes(59));
+  EXPECT_EQ(source->Current()->client_cert_pem, first->client_cert_pem);
+  EXPECT_EQ(ReadFileOrEmpty(counter_), "1\n");
+  clock_.Advance(std::chrono::minutes(2));  // past the expiry
+  EXPECT_EQ(source->Current()->client_cert_pem, ReadFileOrEmpty(dir_.path() / "client-2.crt"));
+  EXPECT_EQ(ReadFileOrEmpty(counter_), "2\n");
 }
 
 TEST(RunCommandTest, BoundsOutputAndTime) {

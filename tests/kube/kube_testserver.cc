@@ -65,6 +65,7 @@ Result<Json> KubeTestServer::Admin(const std::string& method, const std::string&
     web::http::client::http_client client(web::uri(url_), cfg);
     web::http::http_request req(method);
     req.set_request_uri(path);
+    if (!admin_server_name_.empty()) req.headers().add("Host", admin_server_name_);
     if (!body.is_null()) req.set_body(body.dump(), "application/json");
     auto resp = client.request(req).get();
     std::string text = resp.extract_utf8string(true).get();

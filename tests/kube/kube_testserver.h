@@ -32,6 +32,10 @@ class KubeTestServer {
                      const Json& body = nullptr);
   // GET /admin/requests?<query> -> "total".
   int CountRequests(const std::string& query);
+  // For a server started with --tls-san without 127.0.0.1: the name the admin calls verify the
+  // serving certificate against (sent as the Host header, which cpprest verifies and sends as
+  // SNI).
+  void set_admin_server_name(std::string name) { admin_server_name_ = std::move(name); }
 
  private:
   KubeTestServer() = default;
@@ -40,6 +44,7 @@ class KubeTestServer {
   std::string url_;
   std::filesystem::path kubeconfig_;
   std::string ca_pem_;
+  std::string admin_server_name_;
 };
 
 }  // namespace mdo::kube::testing
