@@ -72,6 +72,7 @@ void ExportDnsStats(const dns::CachingResolver& resolver, runtime::MetricsRegist
   metrics.Set("maildomain_dns_upstream_queries_total", {},
               static_cast<double>(stats.upstream_queries));
   metrics.Set("maildomain_dns_deduplicated_total", {}, static_cast<double>(stats.deduplicated));
+  metrics.Set("maildomain_dns_cache_bytes", {}, static_cast<double>(stats.bytes));
 }
 
 void DeclareProcessMetrics(runtime::MetricsRegistry& m) {
@@ -83,6 +84,8 @@ void DeclareProcessMetrics(runtime::MetricsRegistry& m) {
             "DNS questions sent to the DNS servers.");
   m.Declare("maildomain_dns_deduplicated_total", T::kCounter,
             "DNS questions that joined an identical question already in flight.");
+  m.Declare("maildomain_dns_cache_bytes", T::kGauge,
+            "Bytes the DNS cache's answers take (bounded by dns.cache.maxBytes).");
   m.Declare("maildomain_leader", T::kGauge, "1 while this process holds the leader lease.");
 }
 
@@ -120,6 +123,7 @@ int RunOperator(const OperatorOptions& options) {
   resolver_options.attempts = options.dns_attempts;
   resolver_options.cache.min_ttl = static_cast<std::uint32_t>(options.dns_cache_min_ttl);
   resolver_options.cache.max_ttl = static_cast<std::uint32_t>(options.dns_cache_max_ttl);
+  resolver_options.cache.max_bytes = static_cast<std::size_t>(options.dns_cache_max_bytes);
   auto resolver = dns::MakeResolver(resolver_options);
   if (!resolver.ok()) {
     spdlog::error("cannot start the DNS resolver: {}", resolver.error().message);

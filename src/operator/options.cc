@@ -141,11 +141,19 @@ Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file_nam
     MDO_RETURN_IF_ERROR(r.Int(dns["timeoutMs"], "dns.timeoutMs", 1, 60000, o.dns_timeout_ms));
     MDO_RETURN_IF_ERROR(r.Int(dns["attempts"], "dns.attempts", 1, 10, o.dns_attempts));
     if (const YAML::Node cache = dns["cache"]) {
-      MDO_RETURN_IF_ERROR(r.CheckKeys(cache, "dns.cache", {"minTtlSeconds", "maxTtlSeconds"}));
+      MDO_RETURN_IF_ERROR(
+          r.CheckKeys(cache, "dns.cache", {"minTtlSeconds", "maxTtlSeconds", "maxBytes"}));
       MDO_RETURN_IF_ERROR(
           r.Int(cache["minTtlSeconds"], "dns.cache.minTtlSeconds", 0, 86400, o.dns_cache_min_ttl));
       MDO_RETURN_IF_ERROR(
           r.Int(cache["maxTtlSeconds"], "dns.cache.maxTtlSeconds", 0, 604800, o.dns_cache_max_ttl));
+      if (cache["maxBytes"]) {
+        // Up to 2 GiB - 1 (an int); 0 = unbounded.
+        int max_bytes = 0;
+        MDO_RETURN_IF_ERROR(
+            r.Int(cache["maxBytes"], "dns.cache.maxBytes", 0, 2147483647, max_bytes));
+        o.dns_cache_max_bytes = max_bytes;
+      }
     }
   }
   if (const YAML::Node checks = root["checks"]) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct OperatorOptions {
   int dns_attempts = 2;
   int dns_cache_min_ttl = 0;
   int dns_cache_max_ttl = 3600;
+  int64_t dns_cache_max_bytes = 32 * 1024 * 1024;  // 0 = unbounded
   std::chrono::seconds default_interval{3600};
   std::vector<std::string> ip_zones = {"zen.spamhaus.org", "bl.spamcop.net",
                                        "b.barracudacentral.org", "psbl.surriel.com",

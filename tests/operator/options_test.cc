@@ -17,6 +17,7 @@ TEST(OperatorOptionsTest, DefaultsMatchTheDocs) {
   EXPECT_EQ(o->ip_zones.size(), 5u);
   EXPECT_EQ(o->domain_zones.size(), 3u);
   EXPECT_FALSE(o->leader_election.enabled);
+  EXPECT_EQ(o->dns_cache_max_bytes, 32 * 1024 * 1024);  // docs/configuration.md: 33554432
 }
 
 TEST(OperatorOptionsTest, AppliesTheConfigFile) {
@@ -25,7 +26,7 @@ TEST(OperatorOptionsTest, AppliesTheConfigFile) {
 dns:
   servers: ["127.0.0.1:5300"]
   timeoutMs: 500
-  cache: {maxTtlSeconds: 60}
+  cache: {maxTtlSeconds: 60, maxBytes: 8388608}
 checks: {defaultInterval: 30m}
 blacklists: {ipZones: [bl.test], domainZones: []}
 workers: 8
@@ -38,6 +39,7 @@ log: {format: json}
   EXPECT_EQ(o.dns_servers, std::vector<std::string>{"127.0.0.1:5300"});
   EXPECT_EQ(o.dns_timeout_ms, 500);
   EXPECT_EQ(o.dns_cache_max_ttl, 60);
+  EXPECT_EQ(o.dns_cache_max_bytes, 8388608);
   EXPECT_EQ(o.default_interval, std::chrono::minutes(30));
   EXPECT_EQ(o.ip_zones, std::vector<std::string>{"bl.test"});
   EXPECT_TRUE(o.domain_zones.empty());
@@ -62,6 +64,8 @@ TEST(OperatorOptionsTest, ConfigErrorsNameTheKey) {
            {"checks: {defaultInterval: soon}",
             "config.yaml: checks.defaultInterval: invalid duration"},
            {"workers: 0", "config.yaml: workers: must be between 1 and 256"},
+           {"dns: {cache: {maxBytes: -1}}",
+            "config.yaml: dns.cache.maxBytes: must be between 0 and 2147483647"},
            {"namespaces: {a: b}", "config.yaml: namespaces: expected a list of strings"},
            {"leaderElection: {leaseDuration: 5s}",
             "config.yaml: leaderElection: need leaseDuration"},

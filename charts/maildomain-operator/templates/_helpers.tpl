@@ -81,6 +81,7 @@ dns:
   cache:
     minTtlSeconds: {{ int .Values.config.dns.cache.minTtlSeconds }}
     maxTtlSeconds: {{ int .Values.config.dns.cache.maxTtlSeconds }}
+    maxBytes: {{ int64 .Values.config.dns.cache.maxBytes }}
 checks:
   defaultInterval: {{ .Values.config.checks.defaultInterval | quote }}
 blacklists:
