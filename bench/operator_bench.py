@@ -7,6 +7,7 @@ GET /admin/requests; maildomain_reconcile_total from the operator's metrics).
 
 Usage: operator_bench.py --kts BIN --operator BIN --fleet DIR --dns-port P --work DIR
                          [--count N] [--workers 4] [--crd FILE] [--timeout S]
+                         [--config FILE] [--wrap "heaptrack -o OUT"]
 Prints key=value lines.
 """
 import argparse
@@ -90,6 +91,8 @@ def main():
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--crd", default="crds/mailops.dev_maildomains.yaml")
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--config", help="the operator's --config file (e.g. a smaller DNS cache)")
+    ap.add_argument("--wrap", default="", help="a command line the operator runs under (heaptrack)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     ip_zones, domain_zones = open(os.path.join(args.fleet, "lists.txt")).read().split()
@@ -139,12 +142,13 @@ def main():
         api.call("DELETE", "/admin/requests")
 
         metrics_port, health_port = free_port(), free_port()
-        op = subprocess.Popen([args.operator, "--kubeconfig", kubeconfig,
+        config = ["--config", args.config] if args.config else []
+        op = subprocess.Popen(args.wrap.split() + [args.operator, "--kubeconfig", kubeconfig,
                                "--dns-server", f"127.0.0.1:{args.dns_port}",
                                "--workers", str(args.workers),
                                "--metrics-bind-address", f"127.0.0.1:{metrics_port}",
                                "--health-probe-bind-address", f"127.0.0.1:{health_port}",
-                               "--log-level", "warn"],
+                               "--log-level", "warn"] + config,
                               stdout=open(os.path.join(args.work, "operator.log"), "w"),
                               stderr=subprocess.STDOUT)
         procs.append(op)
@@ -163,6 +167,12 @@ def main():
               flush=True)
         if op.poll() is not None:
             sys.exit("operator exited; see operator.log")
+        # The size of one stored MailDomain (what the informer caches), compact JSON.
+        name = domains[0][0].replace(".", "-")
+        _, obj = api.call("GET", f"/apis/mailops.dev/v1alpha1/namespaces/default/maildomains/{name}")
+        print(f"object_json_bytes={len(json.dumps(obj, separators=(',', ':')))}\n"
+              f"status_json_bytes={len(json.dumps(obj.get('status', {}), separators=(',', ':')))}",
+              flush=True)
 
         # Second pass: every MailDomain is due again after checkInterval (1m); nothing changed.
         api.call("DELETE", "/admin/requests")
