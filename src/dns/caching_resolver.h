@@ -9,7 +9,7 @@
 // - Concurrent identical questions (same name and type) share one upstream query; every caller
 //   gets the answer.
 // - Bounds on the bytes held (default 32 MiB) and optionally on the number of entries evict the
-//   least recently used. Each answer is kept packed in one allocation (~100 B for a typical
+//   least recently used. Each answer is kept packed in one allocation (~80 B for a typical
 //   NXDOMAIN, ~500 B for a DKIM key); stats().bytes is what the byte bound counts.
 // - Hits have Answer::from_cache set and the remaining TTL in Answer::ttl.
 #pragma once
