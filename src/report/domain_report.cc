@@ -1,7 +1,12 @@
 #include "report/domain_report.h"
 
+#include <array>
+#include <condition_variable>
 #include <ctime>
-#include <future>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <tuple>
 #include <utility>
 
 #include "checks/blacklists/blacklist_json.h"
@@ -10,6 +15,8 @@
 #include "checks/mx/mx_json.h"
 #include "checks/rdns/rdns_check.h"
 #include "checks/rdns/rdns_json.h"
+#include "common/strings.h"
+#include "report/check_pool.h"
 #if MDO_HAVE_SPF
 #include "checks/spf/spf_check.h"
 #include "checks/spf/spf_json.h"
@@ -51,6 +58,84 @@ CheckBlock FromResult(const R& result, nlohmann::json json) {
   return Skipped(std::string(ToString(kind)) + " is not built into this binary.");
 }
 
+// The checks' first questions, asked together before any check runs: their answers then come
+// back in one burst (one round trip, one wake-up) instead of one per check, and a question several
+// checks ask (the SPF record, once for the analysis and once per sender) is answered from here.
+// Every other question passes straight through.
+class FirstQuestions : public dns::Resolver {
+ public:
+  explicit FirstQuestions(dns::Resolver& next) : next_(next) {}
+  // Callbacks of questions still on the wire refer to this object.
+  ~FirstQuestions() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return outstanding_ == 0; });
+  }
+
+  // Sends the question now, unless it was already asked.
+  void Ask(std::string name, dns::RecordType type) {
+    Entry* entry;
+    {
+      std::lock_guard lock(mu_);
+      if (Find(name, type)) return;
+      entry = &entries_.emplace_back();
+      entry->name = std::move(name);
+      entry->type = type;
+      ++outstanding_;
+    }
+    next_.Query(entry->name, type, [this, entry](const dns::Answer& answer) {
+      std::vector<Callback> waiters;
+      {
+        std::lock_guard lock(mu_);
+        entry->answer = answer;
+        entry->done = true;
+        waiters.swap(entry->waiters);
+      }
+      // The answer no longer changes; the count drops only after the waiters ran.
+      for (Callback& waiter : waiters) waiter(entry->answer);
+      std::lock_guard lock(mu_);
+      if (--outstanding_ == 0) cv_.notify_all();
+    });
+  }
+
+  void Query(std::string_view name, dns::RecordType type, Callback done) override {
+    Entry* entry;
+    {
+      std::lock_guard lock(mu_);
+      entry = Find(name, type);
+      if (entry && !entry->done) {
+        entry->waiters.push_back(std::move(done));
+        return;
+      }
+    }
+    if (entry) {
+      done(entry->answer);
+    } else {
+      next_.Query(name, type, std::move(done));
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string name;
+    dns::RecordType type = dns::RecordType::kA;
+    bool done = false;
+    dns::Answer answer;
+    std::vector<Callback> waiters;
+  };
+  Entry* Find(std::string_view name, dns::RecordType type) {
+    for (Entry& e : entries_) {
+      if (e.type == type && e.name == name) return &e;
+    }
+    return nullptr;
+  }
+
+  dns::Resolver& next_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Entry> entries_;  // a deque: entries keep their address while more are added
+  std::size_t outstanding_ = 0;
+};
+
 std::vector<net::IpAddress> Addresses(const checks::mx::MxCheckResult& mx) {
   std::vector<net::IpAddress> out;
   for (const checks::mx::MxHost& host : mx.hosts) {
@@ -88,27 +173,68 @@ std::optional<CheckKind> ParseCheckKind(std::string_view word) {
   return std::nullopt;
 }
 
-DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
+DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
                        const ReportOptions& options) {
   DomainReport report;
   report.domain = spec.domain;
   report.checked_at = options.now ? options.now() : std::chrono::system_clock::now();
   auto selected = [&](CheckKind k) { return options.checks.count(k) > 0; };
   const std::string& domain = spec.domain;
+  CheckPool& pool = options.pool ? *options.pool : CheckPool::Default();
+  const bool want_rdns = selected(CheckKind::kRdns) && spec.reverse_dns.enabled;
+  const bool want_bl = selected(CheckKind::kBlacklists) && spec.blacklists.enabled;
 
-  std::future<CheckBlock> spf, dkim, dmarc;
+  // Declared before the jobs: they use it until they are waited for below.
+  FirstQuestions resolver(upstream);
+  {
+    const std::string name = NormalizeDnsName(domain);
+#if MDO_HAVE_SPF
+    if (selected(CheckKind::kSpf) && spec.spf.enabled) resolver.Ask(name, dns::RecordType::kTxt);
+#endif
+#if MDO_HAVE_DKIM
+    if (selected(CheckKind::kDkim)) {
+      for (const std::string& selector : spec.dkim.selectors) {
+        if (auto txt = checks::dkim::SelectorName(selector, name)) {
+          resolver.Ask(std::move(*txt), dns::RecordType::kTxt);
+        }
+      }
+    }
+#endif
+#if MDO_HAVE_DMARC
+    if (selected(CheckKind::kDmarc) && spec.dmarc.enabled) {
+      resolver.Ask("_dmarc." + name, dns::RecordType::kTxt);
+    }
+#endif
+    if (selected(CheckKind::kMx) || want_rdns || want_bl) resolver.Ask(name, dns::RecordType::kMx);
+  }
+
+  std::shared_ptr<CheckPool::Job> spf, dkim, dmarc;
+  CheckBlock spf_block, dkim_block, dmarc_block;
+  // Should this thread's part throw, the jobs still refer to the locals above: wait for them.
+  struct WaitForJobs {
+    std::array<std::shared_ptr<CheckPool::Job>*, 3> jobs;
+    ~WaitForJobs() {
+      for (auto* job : jobs) {
+        if (!*job) continue;
+        try {
+          (*job)->Wait();
+        } catch (...) {  // already unwinding
+        }
+      }
+    }
+  } wait_for_jobs{{&spf, &dkim, &dmarc}};
   if (!selected(CheckKind::kSpf)) {
     report.checks[CheckKind::kSpf] = Skipped("spf was not selected.");
   } else if (!spec.spf.enabled) {
     report.checks[CheckKind::kSpf] = Skipped("spf is disabled by spec.spf.enabled.");
   } else {
 #if MDO_HAVE_SPF
-    spf = std::async(std::launch::async, [&] {
+    spf = pool.Post([&] {
       checks::spf::SpfCheckOptions o;
       o.senders = spec.senders;
       o.require_hard_fail = spec.spf.require_hard_fail;
       auto r = checks::spf::CheckSpf(resolver, domain, o);
-      return FromResult(r, checks::spf::ToJson(r));
+      spf_block = FromResult(r, checks::spf::ToJson(r));
     });
 #else
     report.checks[CheckKind::kSpf] = NotBuilt(CheckKind::kSpf);
@@ -119,7 +245,7 @@ DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
     report.checks[CheckKind::kDkim] = Skipped("dkim was not selected.");
   } else {
 #if MDO_HAVE_DKIM
-    dkim = std::async(std::launch::async, [&] {
+    dkim = pool.Post([&] {
       checks::dkim::DkimCheckOptions o;
       o.selectors = spec.dkim.selectors;
       o.minimum_key_bits = spec.dkim.minimum_key_bits;
@@ -128,7 +254,7 @@ DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
       for (const auto& s : r.selectors) {
         block.findings.insert(block.findings.end(), s.findings.begin(), s.findings.end());
       }
-      return block;
+      dkim_block = std::move(block);
     });
 #else
     report.checks[CheckKind::kDkim] = NotBuilt(CheckKind::kDkim);
@@ -141,7 +267,7 @@ DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
     report.checks[CheckKind::kDmarc] = Skipped("dmarc is disabled by spec.dmarc.enabled.");
   } else {
 #if MDO_HAVE_DMARC
-    dmarc = std::async(std::launch::async, [&] {
+    dmarc = pool.Post([&] {
       checks::dmarc::DmarcCheckOptions o;
       switch (spec.dmarc.minimum_policy) {
         case api::DmarcPolicy::kNone:
@@ -156,7 +282,7 @@ DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
       }
       o.require_reports = spec.dmarc.require_reports;
       auto r = checks::dmarc::CheckDmarc(resolver, domain, o);
-      return FromResult(r, checks::dmarc::ToJson(r));
+      dmarc_block = FromResult(r, checks::dmarc::ToJson(r));
     });
 #else
     report.checks[CheckKind::kDmarc] = NotBuilt(CheckKind::kDmarc);
@@ -165,8 +291,6 @@ DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
 
   // MX runs on this thread: reverse DNS and blacklists need its addresses. It also runs when
   // only those two were selected, but is then reported as skipped.
-  const bool want_rdns = selected(CheckKind::kRdns) && spec.reverse_dns.enabled;
-  const bool want_bl = selected(CheckKind::kBlacklists) && spec.blacklists.enabled;
   checks::mx::MxCheckResult mx;
   if (selected(CheckKind::kMx) || want_rdns || want_bl) {
     mx = checks::mx::CheckMx(resolver, domain, {.required = spec.mx.required});
@@ -179,30 +303,37 @@ DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
 
   std::vector<net::IpAddress> addresses = spec.senders;
   for (const net::IpAddress& ip : Addresses(mx)) addresses.push_back(ip);
+  // Reverse DNS's first questions go out with the blacklist lookups, so that the two checks,
+  // run one after the other here, cost two round trips rather than three.
+  if (want_rdns && want_bl) {
+    for (const net::IpAddress& ip : addresses) {
+      resolver.Ask(ip.Unmapped().ReverseName(), dns::RecordType::kPtr);
+    }
+  }
 
-  std::future<CheckBlock> bl;
   if (!selected(CheckKind::kBlacklists)) {
     report.checks[CheckKind::kBlacklists] = Skipped("blacklists was not selected.");
   } else if (!spec.blacklists.enabled) {
     report.checks[CheckKind::kBlacklists] =
         Skipped("blacklists is disabled by spec.blacklists.enabled.");
   } else {
-    bl = std::async(std::launch::async, [&] {
-      checks::blacklists::BlacklistCheckOptions o;
-      o.ips = addresses;
-      o.domains = {domain};
-      o.ip_zones =
-          spec.blacklists.ip_zones.empty() ? options.default_ip_zones : spec.blacklists.ip_zones;
-      o.domain_zones = spec.blacklists.domain_zones.empty() ? options.default_domain_zones
-                                                            : spec.blacklists.domain_zones;
-      o.probe_cache = options.probe_cache;
-      auto r = checks::blacklists::CheckBlacklists(resolver, o);
-      if (r.status == CheckStatus::kSkipped) return Skipped("no blacklist zones to query.");
+    checks::blacklists::BlacklistCheckOptions o;
+    o.ips = addresses;
+    o.domains = {domain};
+    o.ip_zones =
+        spec.blacklists.ip_zones.empty() ? options.default_ip_zones : spec.blacklists.ip_zones;
+    o.domain_zones = spec.blacklists.domain_zones.empty() ? options.default_domain_zones
+                                                          : spec.blacklists.domain_zones;
+    o.probe_cache = options.probe_cache;
+    auto r = checks::blacklists::CheckBlacklists(resolver, o);
+    if (r.status == CheckStatus::kSkipped) {
+      report.checks[CheckKind::kBlacklists] = Skipped("no blacklist zones to query.");
+    } else {
       CheckBlock block = FromResult(r, checks::blacklists::ToJson(r));
       // The status' printer column counts listings (crds/: .status.blacklists.listingCount).
       block.json["listingCount"] = r.listings.size();
-      return block;
-    });
+      report.checks[CheckKind::kBlacklists] = std::move(block);
+    }
   }
 
   if (!selected(CheckKind::kRdns)) {
@@ -222,10 +353,13 @@ DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
     }
   }
 
-  for (auto [kind, future] :
-       {std::pair{CheckKind::kSpf, &spf}, std::pair{CheckKind::kDkim, &dkim},
-        std::pair{CheckKind::kDmarc, &dmarc}, std::pair{CheckKind::kBlacklists, &bl}}) {
-    if (future->valid()) report.checks[kind] = future->get();
+  for (auto [kind, job, block] : {std::tuple{CheckKind::kSpf, &spf, &spf_block},
+                                  std::tuple{CheckKind::kDkim, &dkim, &dkim_block},
+                                  std::tuple{CheckKind::kDmarc, &dmarc, &dmarc_block}}) {
+    if (!*job) continue;
+    std::shared_ptr<CheckPool::Job> waited = std::move(*job);
+    waited->Wait();
+    report.checks[kind] = std::move(*block);
   }
   report.status = CheckStatus::kSkipped;
   for (const auto& [kind, block] : report.checks) {

@@ -20,6 +20,8 @@
 
 namespace mdo::report {
 
+class CheckPool;
+
 // In the order of the JSON report's `checks` object.
 enum class CheckKind { kSpf, kDkim, kDmarc, kMx, kRdns, kBlacklists };
 inline constexpr std::array<CheckKind, 6> kAllChecks = {CheckKind::kSpf,   CheckKind::kDkim,
@@ -49,12 +51,15 @@ struct ReportOptions {
   // Used when the spec names no zones of its own.
   std::vector<std::string> default_ip_zones = checks::blacklists::DefaultIpZones();
   std::vector<std::string> default_domain_zones = checks::blacklists::DefaultDomainZones();
-  checks::blacklists::ProbeCache* probe_cache = nullptr;       // nullptr: the process-wide cache
+  checks::blacklists::ProbeCache* probe_cache = nullptr;  // nullptr: the process-wide cache
+  CheckPool* pool = nullptr;  // runs the concurrent checks; nullptr: CheckPool::Default()
   std::function<std::chrono::system_clock::time_point()> now;  // empty: the system clock
 };
 
 // Runs every check enabled by both the spec and `options.checks`, concurrently, over `resolver`.
-// Reverse DNS gets the senders and the MX hosts' addresses; blacklists get those plus the domain.
+// The first question of every check is asked at once before any check starts, and answered to
+// every check that asks it. Reverse DNS gets the senders and the MX hosts' addresses; blacklists
+// get those plus the domain.
 DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
                        const ReportOptions& options);
 

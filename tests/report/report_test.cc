@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "dns/memory_resolver.h"
+#include "report/check_pool.h"
 #include "report/domain_report.h"
 #include "report/report_json.h"
 #include "report/report_text.h"
@@ -56,6 +58,38 @@ ReportOptions LocalOptions(checks::blacklists::ProbeCache& cache) {
   o.probe_cache = &cache;
   o.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1795773600)); };
   return o;
+}
+
+// The checks' first questions are asked up front and shared: the SPF record is fetched once for
+// the analysis and every sender (without a cache in front, as here).
+TEST(ReportTest, AsksEveryQuestionOnce) {
+  MemoryResolver r;
+  AddHealthyDomain(r);
+  checks::blacklists::ProbeCache cache;
+  api::MailDomainSpec spec = HealthySpec();
+  spec.senders.push_back(*net::IpAddress::Parse("192.0.2.25"));
+  DomainReport report = RunChecks(r, spec, LocalOptions(cache));
+  EXPECT_EQ(report.status, CheckStatus::kPass) << DumpJson(ToJson(report));
+  std::map<std::pair<std::string, RecordType>, int> asked;
+  for (const auto& q : r.queries()) ++asked[q];
+  EXPECT_EQ((asked[{"example.test", RecordType::kTxt}]), 1);
+  EXPECT_EQ((asked[{"example.test", RecordType::kMx}]), 1);
+  EXPECT_EQ((asked[{"_dmarc.example.test", RecordType::kTxt}]), 1);
+  EXPECT_EQ((asked[{"25.2.0.192.in-addr.arpa", RecordType::kPtr}]), 1);
+}
+
+// Every check runs to the same report whatever the pool: none (all on the caller) or several.
+TEST(ReportTest, SameReportWithAnyPool) {
+  MemoryResolver r;
+  AddHealthyDomain(r);
+  checks::blacklists::ProbeCache cache;
+  ReportOptions options = LocalOptions(cache);
+  std::string expected = DumpJson(ToJson(RunChecks(r, HealthySpec(), options)));
+  for (std::size_t threads : {0u, 1u, 4u}) {
+    CheckPool pool(threads);
+    options.pool = &pool;
+    EXPECT_EQ(DumpJson(ToJson(RunChecks(r, HealthySpec(), options))), expected) << threads;
+  }
 }
 
 TEST(ReportTest, HealthyDomainPassesEveryCheck) {

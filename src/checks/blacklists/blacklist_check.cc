@@ -1,10 +1,10 @@
 #include "checks/blacklists/blacklist_check.h"
 
 #include <algorithm>
-#include <future>
 #include <set>
 #include <utility>
 
+#include "checks/questions.h"
 #include "common/strings.h"
 
 namespace mdo::checks::blacklists {
@@ -85,7 +85,7 @@ struct Probe {
   enum class Family { kV4, kV6, kDomain } family = Family::kV4;
   std::string key;
   std::optional<ProbeCache::Verdict> cached;
-  std::future<Answer> listed, unlisted;
+  std::size_t listed = 0, unlisted = 0;  // indexes in the check's QuestionBatch
   std::string listed_name, unlisted_name;
   ProbeState state = ProbeState::kError;
   std::string detail;
@@ -103,14 +103,14 @@ const char* FamilyWord(Probe::Family f) {
   return "";
 }
 
-void Evaluate(Probe& p) {
+void Evaluate(Probe& p, QuestionBatch& batch) {
   if (p.cached) {
     p.state = p.cached->trusted ? ProbeState::kTrusted : ProbeState::kUntrusted;
     p.detail = p.cached->detail;
     return;
   }
-  const Answer listed = p.listed.get();
-  const Answer unlisted = p.unlisted.get();
+  const Answer& listed = batch.Get(p.listed);
+  const Answer& unlisted = batch.Get(p.unlisted);
   for (const Answer* a : {&listed, &unlisted}) {
     if (dns::IsFailure(a->outcome)) {
       p.state = ProbeState::kError;
@@ -140,7 +140,7 @@ struct Lookup {
   std::string target;
   Probe* probe = nullptr;
   std::string name;
-  std::future<Answer> answer;
+  std::size_t answer = 0;  // index in the check's QuestionBatch
 };
 
 }  // namespace
@@ -203,6 +203,7 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
   // Probes first in the queue, but everything goes out at once: answers are only trusted after
   // the probe's verdict, which costs no extra round trip.
   std::vector<std::unique_ptr<Probe>> probes;
+  QuestionBatch batch(resolver);
   auto add_probe = [&](const std::string& zone, Probe::Family family) -> Probe* {
     auto p = std::make_unique<Probe>();
     p->zone = zone;
@@ -225,8 +226,8 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
     }
     p->cached = cache.Get(p->key, now);
     if (!p->cached) {
-      p->listed = resolver.QueryAsync(p->listed_name, RecordType::kA);
-      p->unlisted = resolver.QueryAsync(p->unlisted_name, RecordType::kA);
+      p->listed = batch.Add(p->listed_name, RecordType::kA);
+      p->unlisted = batch.Add(p->unlisted_name, RecordType::kA);
     }
     probes.push_back(std::move(p));
     return probes.back().get();
@@ -238,7 +239,7 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
     Probe* v6 = any_v6 ? add_probe(zone, Probe::Family::kV6) : nullptr;
     for (const net::IpAddress& ip : ips) {
       Lookup l{ip.ToString(), ip.is_v4() ? v4 : v6, QueryName(ip, zone), {}};
-      l.answer = resolver.QueryAsync(l.name, RecordType::kA);
+      l.answer = batch.Add(l.name, RecordType::kA);
       lookups.push_back(std::move(l));
     }
   }
@@ -247,7 +248,7 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
     Probe* p = add_probe(zone, Probe::Family::kDomain);
     for (const std::string& d : domains) {
       Lookup l{d, p, QueryName(d, zone), {}};
-      l.answer = resolver.QueryAsync(l.name, RecordType::kA);
+      l.answer = batch.Add(l.name, RecordType::kA);
       lookups.push_back(std::move(l));
     }
   }
@@ -255,7 +256,7 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
   result.queries = static_cast<int>(lookups.size());
 
   for (auto& p : probes) {
-    Evaluate(*p);
+    Evaluate(*p, batch);
     if (!p->cached && (p->state == ProbeState::kTrusted || p->state == ProbeState::kUntrusted)) {
       const bool trusted = p->state == ProbeState::kTrusted;
       cache.Put(p->key, {trusted, p->detail},
@@ -286,9 +287,10 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
   // Per zone, failed lookups and refusals become one finding each, not one per target.
   std::map<std::string, std::vector<std::string>> failed_targets;
   std::map<std::string, std::string> refused_zones;
-  std::vector<std::pair<std::size_t, std::future<Answer>>> reasons;
+  QuestionBatch reason_batch(resolver);
+  std::vector<std::pair<std::size_t, std::size_t>> reasons;  // listing, index in reason_batch
   for (Lookup& l : lookups) {
-    const Answer answer = l.answer.get();
+    const Answer& answer = batch.Get(l.answer);
     if (l.probe->state != ProbeState::kTrusted) continue;
     if (dns::IsFailure(answer.outcome)) {
       failed_targets[l.probe->zone].push_back(l.target + " (" + Describe(answer) + ")");
@@ -302,11 +304,12 @@ BlacklistCheckResult CheckBlacklists(dns::Resolver& resolver,
     if (c.listed_codes.empty()) continue;
     result.listings.push_back(
         {l.target, l.probe->zone, std::move(c.listed_codes), Join(c.listed_meanings, "; "), ""});
-    reasons.emplace_back(result.listings.size() - 1, resolver.QueryAsync(l.name, RecordType::kTxt));
+    reasons.emplace_back(result.listings.size() - 1, reason_batch.Add(l.name, RecordType::kTxt));
   }
   result.queries += static_cast<int>(reasons.size());
-  for (auto& [index, future] : reasons)
-    result.listings[index].reason = SanitizeReason(future.get());
+  for (auto& [index, asked] : reasons) {
+    result.listings[index].reason = SanitizeReason(reason_batch.Get(asked));
+  }
 
   for (const auto& [zone, why] : refused_zones) {
     result.findings.push_back(

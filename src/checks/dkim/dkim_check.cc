@@ -1,11 +1,11 @@
 #include "checks/dkim/dkim_check.h"
 
 #include <algorithm>
-#include <future>
 #include <set>
 
 #include "checks/dkim/key_record.h"
 #include "checks/dkim/public_key.h"
+#include "checks/questions.h"
 #include "common/strings.h"
 
 namespace mdo::checks::dkim {
@@ -182,6 +182,12 @@ void JudgeKeyRecord(std::string_view text, const DkimCheckOptions& options,
   }
 }
 
+std::optional<std::string> SelectorName(std::string_view selector, std::string_view domain) {
+  std::string name = AsciiLower(selector) + "._domainkey." + NormalizeDnsName(domain);
+  if (!IsValidSelector(selector) || name.size() > 253) return std::nullopt;
+  return name;
+}
+
 DkimCheckResult CheckDkim(dns::Resolver& resolver, std::string_view domain,
                           const DkimCheckOptions& options) {
   DkimCheckResult result;
@@ -197,7 +203,9 @@ DkimCheckResult CheckDkim(dns::Resolver& resolver, std::string_view domain,
 
   // Every selector is an independent name: ask all questions at once.
   std::set<std::string> seen;
-  std::vector<std::future<dns::Answer>> answers;
+  QuestionBatch batch(resolver);
+  constexpr std::size_t kNotAsked = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> asked;
   for (const std::string& selector : options.selectors) {
     std::string key = AsciiLower(selector);
     if (!seen.insert(key).second) continue;
@@ -209,14 +217,14 @@ DkimCheckResult CheckDkim(dns::Resolver& resolver, std::string_view domain,
           "Selector " + QuoteForMessage(selector, 80) +
               " is not a valid DNS name; a selector is one or more labels of letters, digits "
               "and hyphens.");
-      answers.emplace_back();
+      asked.push_back(kNotAsked);
       continue;
     }
-    answers.push_back(resolver.QueryAsync(sel.name, dns::RecordType::kTxt));
+    asked.push_back(batch.Add(sel.name, dns::RecordType::kTxt));
   }
   for (std::size_t i = 0; i < result.selectors.size(); ++i) {
     DkimSelectorResult& sel = result.selectors[i];
-    if (answers[i].valid()) JudgeAnswer(answers[i].get(), options, sel);
+    if (asked[i] != kNotAsked) JudgeAnswer(batch.Get(asked[i]), options, sel);
     sel.status = checks::StatusFromFindings(sel.findings);
     result.status = checks::Worst(result.status, sel.status);
   }

@@ -3,6 +3,7 @@
 // RFC 8301, RFC 8463). Codes and severities are documented in docs/dkim.md.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ struct DkimCheckResult {
 // Queries every selector concurrently and judges each record. `domain` is the A-label form.
 DkimCheckResult CheckDkim(dns::Resolver& resolver, std::string_view domain,
                           const DkimCheckOptions& options);
+
+// The TXT name CheckDkim asks for `selector` ("<selector>._domainkey.<domain>", lower-case), or
+// nullopt when the selector is not a valid name (then nothing is asked).
+std::optional<std::string> SelectorName(std::string_view selector, std::string_view domain);
 
 // Judges one key record's text (the part of the check that needs no DNS). Appends findings to
 // `result` and fills key_type, key_bits and testing. Exposed for tests.

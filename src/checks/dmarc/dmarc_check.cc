@@ -1,11 +1,11 @@
 #include "checks/dmarc/dmarc_check.h"
 
 #include <algorithm>
-#include <future>
 #include <map>
 #include <optional>
 
 #include "checks/dmarc/discovery.h"
+#include "checks/questions.h"
 #include "common/strings.h"
 
 namespace mdo::checks::dmarc {
@@ -99,7 +99,7 @@ void Checker::Discover() {
   DmarcDiscovery& d = result_.discovery;
   const std::string& org = d.organizational_domain;
   d.queried.push_back(DmarcName(domain_));
-  NameVerdict own = Judge(resolver_.Resolve(DmarcName(domain_), dns::RecordType::kTxt));
+  NameVerdict own = Judge(Ask(resolver_, DmarcName(domain_), dns::RecordType::kTxt));
   std::optional<Located> by9989;
   std::optional<Located> by7489;
   if (own.state != NameVerdict::State::kNone) {
@@ -109,16 +109,18 @@ void Checker::Discover() {
     // The rest of the walk, the organizational domain (normally part of the walk) and the
     // domain's own TXT (for a record published at the wrong name) are independent: ask at once.
     std::vector<std::string> parents = TreeWalkParents(domain_);
-    std::map<std::string, std::future<dns::Answer>> pending;
+    QuestionBatch batch(resolver_);
+    std::map<std::string, std::size_t> pending;  // name -> index in `batch`
     for (const std::string& parent : parents) {
-      pending.emplace(parent, resolver_.QueryAsync(DmarcName(parent), dns::RecordType::kTxt));
+      if (pending.contains(parent)) continue;
+      pending.emplace(parent, batch.Add(DmarcName(parent), dns::RecordType::kTxt));
     }
     if (!org.empty() && org != domain_ && !pending.contains(org)) {
-      pending.emplace(org, resolver_.QueryAsync(DmarcName(org), dns::RecordType::kTxt));
+      pending.emplace(org, batch.Add(DmarcName(org), dns::RecordType::kTxt));
     }
-    std::future<dns::Answer> apex = resolver_.QueryAsync(domain_, dns::RecordType::kTxt);
+    const std::size_t apex = batch.Add(domain_, dns::RecordType::kTxt);
     std::map<std::string, NameVerdict> verdicts;
-    for (auto& [name, future] : pending) verdicts.emplace(name, Judge(future.get()));
+    for (auto& [name, asked] : pending) verdicts.emplace(name, Judge(batch.Get(asked)));
 
     for (const std::string& parent : parents) {
       d.queried.push_back(DmarcName(parent));
@@ -142,7 +144,7 @@ void Checker::Discover() {
       const NameVerdict& v = verdicts.at(org);
       if (v.state != NameVerdict::State::kNone) by7489 = Located{org, v};
     }
-    dns::Answer apex_answer = apex.get();
+    const dns::Answer& apex_answer = batch.Get(apex);
     if (!by9989 && !by7489 && apex_answer.ok()) {
       for (const std::string& text : apex_answer.records) {
         if (ClassifyRecord(text) != RecordKind::kOther) {
@@ -278,7 +280,8 @@ void Checker::JudgeReports(const DmarcRecord& record, const std::string& policy_
   for (const ReportUri& u : record.aggregate_reports) entries.push_back({"rua", &u});
   for (const ReportUri& u : record.failure_reports) entries.push_back({"ruf", &u});
 
-  std::map<std::string, std::future<dns::Answer>> pending;  // destination domain -> query
+  QuestionBatch batch(resolver_);
+  std::map<std::string, std::size_t> pending;  // destination domain -> index in `batch`
   std::size_t skipped = 0;
   for (const Entry& e : entries) {
     const ReportUri& u = *e.uri;
@@ -301,7 +304,7 @@ void Checker::JudgeReports(const DmarcRecord& record, const std::string& policy_
     if (dest.external && !pending.contains(u.domain)) {
       const std::string name = policy_domain + "._report._dmarc." + u.domain;
       if (pending.size() < kMaxVerifiedDestinations && name.size() <= 253) {
-        pending.emplace(u.domain, resolver_.QueryAsync(name, dns::RecordType::kTxt));
+        pending.emplace(u.domain, batch.Add(name, dns::RecordType::kTxt));
       } else {
         ++skipped;
       }
@@ -311,8 +314,8 @@ void Checker::JudgeReports(const DmarcRecord& record, const std::string& policy_
   }
 
   std::map<std::string, bool> authorized;
-  for (auto& [dest_domain, future] : pending) {
-    dns::Answer answer = future.get();
+  for (auto& [dest_domain, asked] : pending) {
+    const dns::Answer& answer = batch.Get(asked);
     const std::string name = policy_domain + "._report._dmarc." + dest_domain;
     if (dns::IsFailure(answer.outcome)) {
       Add("DMARCDNSError", Severity::kError,

@@ -1,10 +1,10 @@
 #include "checks/mx/mx_check.h"
 
 #include <algorithm>
-#include <future>
 #include <set>
 #include <utility>
 
+#include "checks/questions.h"
 #include "common/strings.h"
 #include "net/ip_address.h"
 
@@ -38,7 +38,7 @@ MxCheckResult CheckMx(dns::Resolver& resolver, std::string_view domain_in,
                       const MxCheckOptions& options) {
   MxCheckResult result;
   const std::string domain = NormalizeDnsName(domain_in);
-  const Answer mx = resolver.Resolve(domain, RecordType::kMx);
+  const Answer mx = Ask(resolver, domain, RecordType::kMx);
 
   if (dns::IsFailure(mx.outcome)) {
     result.findings.push_back({"MXDNSError", Severity::kError,
@@ -111,15 +111,16 @@ MxCheckResult CheckMx(dns::Resolver& resolver, std::string_view domain_in,
   struct Pending {
     dns::MxRecord record;
     bool literal = false;
-    std::future<Answer> a, aaaa;
+    std::size_t a = 0, aaaa = 0;  // indexes in `batch`
   };
+  QuestionBatch batch(resolver);
   std::vector<Pending> pending;
   pending.reserve(records.size());
   for (const dns::MxRecord& r : records) {
-    Pending p{r, LooksLikeIpLiteral(r.exchange), {}, {}};
+    Pending p{r, LooksLikeIpLiteral(r.exchange)};
     if (!p.literal) {
-      p.a = resolver.QueryAsync(r.exchange, RecordType::kA);
-      p.aaaa = resolver.QueryAsync(r.exchange, RecordType::kAaaa);
+      p.a = batch.Add(r.exchange, RecordType::kA);
+      p.aaaa = batch.Add(r.exchange, RecordType::kAaaa);
     }
     pending.push_back(std::move(p));
   }
@@ -137,8 +138,8 @@ MxCheckResult CheckMx(dns::Resolver& resolver, std::string_view domain_in,
       result.hosts.push_back(std::move(host));
       continue;
     }
-    const Answer a = p.a.get();
-    const Answer aaaa = p.aaaa.get();
+    const Answer& a = batch.Get(p.a);
+    const Answer& aaaa = batch.Get(p.aaaa);
     for (const Answer* ans : {&a, &aaaa}) {
       if (ans->ok()) {
         host.addresses.insert(host.addresses.end(), ans->records.begin(), ans->records.end());

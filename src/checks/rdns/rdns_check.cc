@@ -1,10 +1,11 @@
 #include "checks/rdns/rdns_check.h"
 
 #include <algorithm>
-#include <future>
 #include <optional>
 #include <set>
 #include <utility>
+
+#include "checks/questions.h"
 
 namespace mdo::checks::rdns {
 namespace {
@@ -41,21 +42,19 @@ RdnsCheckResult CheckReverseDns(dns::Resolver& resolver,
   if (addresses.empty()) return result;  // skipped: nothing to check
 
   // Round 1: every PTR question at once.
-  std::vector<std::future<Answer>> ptr_answers;
-  ptr_answers.reserve(addresses.size());
-  for (const net::IpAddress& ip : addresses) {
-    ptr_answers.push_back(resolver.QueryAsync(ip.ReverseName(), RecordType::kPtr));
-  }
+  QuestionBatch ptrs(resolver);
+  for (const net::IpAddress& ip : addresses) ptrs.Add(ip.ReverseName(), RecordType::kPtr);
+  QuestionBatch forwards(resolver);
   struct Entry {
     RdnsAddress address;
-    Answer ptr;
-    std::vector<std::future<Answer>> forward;
+    const Answer& ptr;
+    std::vector<std::size_t> forward;  // indexes in `forwards`
   };
   std::vector<Entry> entries;
   entries.reserve(addresses.size());
   // Round 2: every forward question at once.
   for (std::size_t i = 0; i < addresses.size(); ++i) {
-    Entry e{{addresses[i], {}, false}, ptr_answers[i].get(), {}};
+    Entry e{{addresses[i], {}, false}, ptrs.Get(i), {}};
     if (e.ptr.ok()) {
       for (const std::string& name : e.ptr.records) {
         if (e.address.ptr.size() == kMaxPtrNames) break;
@@ -65,7 +64,7 @@ RdnsCheckResult CheckReverseDns(dns::Resolver& resolver,
         }
         e.address.ptr.push_back(name);
         e.forward.push_back(
-            resolver.QueryAsync(name, addresses[i].is_v4() ? RecordType::kA : RecordType::kAaaa));
+            forwards.Add(name, addresses[i].is_v4() ? RecordType::kA : RecordType::kAaaa));
       }
     }
     entries.push_back(std::move(e));
@@ -83,11 +82,11 @@ RdnsCheckResult CheckReverseDns(dns::Resolver& resolver,
            ip + " has no PTR record; ask the owner of the address block (your hosting or ISP) "
                 "to set its reverse DNS to the host's name."});
     }
-    std::optional<Answer> failed;
-    for (std::future<Answer>& f : e.forward) {
-      Answer a = f.get();
+    const Answer* failed = nullptr;
+    for (std::size_t f : e.forward) {
+      const Answer& a = forwards.Get(f);
       if (Contains(a, e.address.ip)) e.address.forward_confirmed = true;
-      if (dns::IsFailure(a.outcome) && !failed) failed = std::move(a);
+      if (dns::IsFailure(a.outcome) && !failed) failed = &a;
     }
     // One confirming name is enough; a failed lookup only matters when nothing confirmed.
     if (failed && !e.address.forward_confirmed) {

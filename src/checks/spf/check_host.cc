@@ -1,13 +1,13 @@
 #include "checks/spf/check_host.h"
 
 #include <ctime>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "checks/questions.h"
 #include "checks/spf/macro.h"
 #include "checks/spf/parser.h"
 #include "common/strings.h"
@@ -130,7 +130,7 @@ class Evaluator {
  private:
   Answer Query(std::string_view name, RecordType type) {
     ++queries_;
-    return resolver_.Resolve(name, type);
+    return Ask(resolver_, name, type);
   }
 
   RecordType AddressType() const { return env_.ip.is_v4() ? RecordType::kA : RecordType::kAaaa; }
@@ -344,18 +344,17 @@ class Evaluator {
       return Match::kPermError;
     }
     // The hosts' address lookups are independent: ask them all at once.
-    std::vector<std::future<Answer>> pending;
-    pending.reserve(mx.mx.size());
+    QuestionBatch pending(resolver_);
     for (const auto& rr : mx.mx) {
       if (rr.exchange.empty() || !IsValidDomainName(rr.exchange, false)) continue;  // null MX
       ++queries_;
-      pending.push_back(resolver_.QueryAsync(rr.exchange, AddressType()));
+      pending.Add(rr.exchange, AddressType());
     }
     bool failed = false;
     bool matched = false;
     std::string failure;
-    for (auto& f : pending) {
-      Answer a = f.get();
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      const Answer& a = pending.Get(i);
       if (dns::IsFailure(a.outcome)) {
         failed = true;
         failure = "address lookup for MX host " + a.name +
@@ -379,17 +378,19 @@ class Evaluator {
       validated_loaded_ = true;
       Answer ptr = Query(env_.ip.ReverseName(), RecordType::kPtr);
       if (ptr.ok()) {
-        std::vector<std::pair<std::string, std::future<Answer>>> pending;
+        QuestionBatch pending(resolver_);
+        std::vector<const std::string*> names;
         for (const auto& name : ptr.records) {
-          if (pending.size() >= static_cast<std::size_t>(options_.max_names_per_lookup)) break;
+          if (names.size() >= static_cast<std::size_t>(options_.max_names_per_lookup)) break;
           if (!IsValidDomainName(name, false)) continue;
           ++queries_;
-          pending.emplace_back(name, resolver_.QueryAsync(name, AddressType()));
+          names.push_back(&name);
+          pending.Add(name, AddressType());
         }
-        for (auto& [name, f] : pending) {
-          Answer a = f.get();
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          const Answer& a = pending.Get(i);
           if (a.ok() && AddressesMatch(a, env_.ip.is_v4() ? 32 : 128)) {
-            validated_.push_back(name);
+            validated_.push_back(*names[i]);
           }
         }
       }
@@ -418,9 +419,18 @@ class Evaluator {
         }
       }
     }
-    auto text = ParseMacroString(options_.default_explanation, true);
-    if (!text) return options_.default_explanation;
-    auto expanded = ExpandMacroString(*text, env_, domain);
+    // The default text is the same for every evaluation: parse it once.
+    using Parsed = Result<MacroString, SpfParseError>;
+    static const std::string* kDefaultText =
+        new std::string(CheckHostOptions{}.default_explanation);
+    static const Parsed* kDefault = new Parsed(ParseMacroString(*kDefaultText, true));
+    const Parsed* parsed = kDefault;
+    std::optional<Parsed> custom;
+    if (options_.default_explanation != *kDefaultText) {
+      parsed = &custom.emplace(ParseMacroString(options_.default_explanation, true));
+    }
+    if (!*parsed) return options_.default_explanation;
+    auto expanded = ExpandMacroString(**parsed, env_, domain);
     return expanded ? std::move(*expanded) : options_.default_explanation;
   }
 

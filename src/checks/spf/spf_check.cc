@@ -1,9 +1,9 @@
 #include "checks/spf/spf_check.h"
 
-#include <future>
 #include <map>
 #include <utility>
 
+#include "checks/questions.h"
 #include "checks/spf/macro.h"
 #include "checks/spf/parser.h"
 #include "common/strings.h"
@@ -33,8 +33,8 @@ struct TermCost {
 
 struct Pending {
   std::string target;
-  std::future<Answer> first;   // TXT for include/redirect, A or MX otherwise
-  std::future<Answer> second;  // AAAA for a
+  std::size_t first = 0;   // TXT for include/redirect, A or MX otherwise (index in the batch)
+  std::size_t second = 0;  // AAAA for a
   bool active = false;
 };
 
@@ -46,7 +46,7 @@ class Analyzer {
   // Root: returns the node, or nullopt with findings when there is no usable record.
   std::optional<SpfTreeNode> AnalyzeRoot(const std::string& domain, std::string* record,
                                          bool* dns_error) {
-    Answer txt = resolver_.Resolve(domain, RecordType::kTxt);
+    Answer txt = Ask(resolver_, domain, RecordType::kTxt);
     if (dns::IsFailure(txt.outcome)) {
       *dns_error = true;
       Add("SPFDNSError", Severity::kError,
@@ -98,14 +98,12 @@ class Analyzer {
 
   // A child reached through include/redirect: fetch, then analyse.
   SpfTreeNode AnalyzeChild(const std::string& target, const std::string& via,
-                           const std::string& term, const std::string& parent,
-                           std::future<Answer>& txt_future, std::vector<std::string>& path,
-                           int depth) {
+                           const std::string& term, const std::string& parent, const Answer& txt,
+                           std::vector<std::string>& path, int depth) {
     SpfTreeNode node;
     node.domain = target;
     node.via = via;
     node.term = term;
-    Answer txt = txt_future.get();
     if (dns::IsFailure(txt.outcome)) {
       node.error = "TXT lookup failed: " + Describe(txt);
       Add("SPFDNSError", Severity::kError,
@@ -167,6 +165,7 @@ class Analyzer {
 
     // Ask every independent question of this record at once, then walk the terms in order.
     std::vector<Pending> pending(record.mechanisms.size() + 1);
+    QuestionBatch batch(resolver_);
     const bool follow = nodes_ < kMaxNodes && depth < kMaxDepth;
     auto launch = [&](std::size_t index, const MacroString* spec, MechanismKind kind) {
       Pending& p = pending[index];
@@ -186,17 +185,17 @@ class Analyzer {
             p.active = false;
             truncated_ = true;
           }
-          if (p.active) p.first = resolver_.QueryAsync(p.target, RecordType::kTxt);
+          if (p.active) p.first = batch.Add(p.target, RecordType::kTxt);
           break;
         case MechanismKind::kA:
-          p.first = resolver_.QueryAsync(p.target, RecordType::kA);
-          p.second = resolver_.QueryAsync(p.target, RecordType::kAaaa);
+          p.first = batch.Add(p.target, RecordType::kA);
+          p.second = batch.Add(p.target, RecordType::kAaaa);
           break;
         case MechanismKind::kMx:
-          p.first = resolver_.QueryAsync(p.target, RecordType::kMx);
+          p.first = batch.Add(p.target, RecordType::kMx);
           break;
         case MechanismKind::kExists:
-          p.first = resolver_.QueryAsync(p.target, RecordType::kA);
+          p.first = batch.Add(p.target, RecordType::kA);
           break;
         default:
           p.active = false;
@@ -235,21 +234,21 @@ class Analyzer {
       if (m.domain && m.domain->has_macros()) continue;
       if (!p.active) continue;
       if (m.kind == MechanismKind::kInclude) {
-        FollowChild(node, p, "include", m.text, path, depth);
+        FollowChild(node, p, batch, "include", m.text, path, depth);
       } else if (m.kind == MechanismKind::kA) {
-        Answer a = p.first.get();
-        Answer aaaa = p.second.get();
+        const Answer& a = batch.Get(p.first);
+        const Answer& aaaa = batch.Get(p.second);
         if (dns::IsNegative(a.outcome) && dns::IsNegative(aaaa.outcome)) {
           ++node.void_lookups;
           void_names.push_back(m.text + " in " + domain);
         }
       } else if (m.kind == MechanismKind::kExists) {
-        if (dns::IsNegative(p.first.get().outcome)) {
+        if (dns::IsNegative(batch.Get(p.first).outcome)) {
           ++node.void_lookups;
           void_names.push_back(m.text + " in " + domain);
         }
       } else if (m.kind == MechanismKind::kMx) {
-        Answer mx = p.first.get();
+        const Answer& mx = batch.Get(p.first);
         if (dns::IsNegative(mx.outcome)) {
           ++node.void_lookups;
           void_names.push_back(m.text + " in " + domain);
@@ -264,7 +263,7 @@ class Analyzer {
       if (redirect_used) {
         ++node.own_lookups;
         if (pending[redirect_index].active) {
-          FollowChild(node, pending[redirect_index], "redirect", record.redirect->text, path,
+          FollowChild(node, pending[redirect_index], batch, "redirect", record.redirect->text, path,
                       depth);
         }
       } else {
@@ -277,13 +276,11 @@ class Analyzer {
     return node;
   }
 
-  void FollowChild(SpfTreeNode& node, Pending& p, const std::string& via, const std::string& term,
-                   std::vector<std::string>& path, int depth) {
+  void FollowChild(SpfTreeNode& node, Pending& p, QuestionBatch& batch, const std::string& via,
+                   const std::string& term, std::vector<std::string>& path, int depth) {
     const std::string key = AsciiLower(p.target);
     for (const auto& seen : path) {
       if (seen != key) continue;
-      Answer drained = p.first.get();
-      (void)drained;
       std::string chain;
       for (const auto& d : path) chain += d + " -> ";
       chain += key;
@@ -299,7 +296,8 @@ class Analyzer {
       return;
     }
     path.push_back(key);
-    SpfTreeNode child = AnalyzeChild(p.target, via, term, node.domain, p.first, path, depth + 1);
+    SpfTreeNode child =
+        AnalyzeChild(p.target, via, term, node.domain, batch.Get(p.first), path, depth + 1);
     path.pop_back();
     node.lookups += child.lookups;
     node.void_lookups += child.void_lookups;
