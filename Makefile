@@ -35,10 +35,10 @@ bench: build
 	scripts/install-deps --bench
 	BUILD_DIR=$(BUILD_DIR) bench/run.sh
 
-# The whole suite built with ASan+UBSan (g++); LSan suppressions and sanitizer options come from
-# tests/sanitizer/ through the test launcher (cmake/mdo.cmake).
+# The whole suite built with ASan+UBSan (g++, benchmarks left out); sanitizer options and LSan
+# suppressions (tests/sanitizer/lsan.supp) come through the test launcher (cmake/mdo.cmake).
 test-sanitize:
-	$(MAKE) test BUILD_DIR=build-sanitize CMAKE_ARGS=-DMDO_SANITIZE=ON
+	$(MAKE) test BUILD_DIR=build-sanitize CMAKE_ARGS="-DMDO_SANITIZE=ON -DMDO_BUILD_BENCH=OFF"
 
 # libFuzzer (clang) runs of every target in tests/fuzz/, FUZZ_SECONDS each (default 60); fails on
 # any crash. FUZZ_TARGETS, FUZZ_JOBS, FUZZ_MERGE=1: see tests/fuzz/README.md. `make test` only
