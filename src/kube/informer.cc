@@ -220,8 +220,8 @@ bool Informer::ListAndReplace(const std::string& resource_version) {
     cache_ = std::move(fresh);
     resource_version_ = list_rv;
   }
-  // `fresh` was moved into the cache; look the new copies up again (they may have been replaced
-  // by nothing else: only this thread writes the cache).
+  // `fresh` was moved into the cache: the new copies are read back from it (only this thread
+  // writes the cache, so they are the ones just listed).
   Notify([&] {
     for (auto& h : handlers_) {
       for (const std::string& key : added) {
