@@ -57,10 +57,10 @@ struct ApiResult {
 
 struct ServerOptions {
   std::string token;  // empty (and no client_cert_auth): no authentication
-  // A verified client certificate authenticates (as its CN), alone or besides the token.
-  bool client_cert_auth = false;
   size_t watch_history = 10000;
   int bookmark_interval_seconds = 60;
+  // A verified client certificate authenticates (as its CN), alone or besides the token.
+  bool client_cert_auth = false;
 };
 
 class ApiServer {

@@ -676,6 +676,29 @@ TEST_F(KtsApiServerTest, RestartWithoutStateForgetsEverything) {
   EXPECT_EQ(resume.body["object"]["code"], 410);
 }
 
+TEST_F(KtsApiServerTest, ClientCertificateOrTokenAuthenticates) {
+  ServerOptions options;
+  options.token = "s3cret";
+  options.client_cert_auth = true;
+  ApiServer secured(options);
+  ApiRequest request;
+  request.method = "GET";
+  request.target = "/api/v1/namespaces";
+  EXPECT_EQ(secured.Handle(request).response.code, 401);
+  request.client_cert_user = "alice";  // the HTTP layer verified her certificate
+  request.tls_server_name = "api.cluster.test";
+  EXPECT_EQ(secured.Handle(request).response.code, 200);
+  request.client_cert_user.clear();
+  request.headers["authorization"] = "Bearer s3cret";
+  EXPECT_EQ(secured.Handle(request).response.code, 200);
+  request.target = "/admin/requests?user=alice";
+  request.headers.clear();
+  json log = json::parse(secured.Handle(request).response.body);
+  ASSERT_EQ(log["total"], 1);
+  EXPECT_EQ(log["requests"][0]["code"], 200);
+  EXPECT_EQ(log["requests"][0]["serverName"], "api.cluster.test");
+}
+
 TEST_F(KtsApiServerTest, TokenIsRequiredWhenConfigured) {
   ApiServer secured(ServerOptions{"s3cret", 100, 60});
   ApiRequest request;
