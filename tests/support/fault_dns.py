@@ -17,6 +17,11 @@ unique, e.g. "servfail-7.fault.test"):
   big*          a 4 KB TXT answer, truncated (TC=1, question kept) when it does not fit the
                 client's UDP size (512, or its EDNS size)
   delay-MS*     waits MS milliseconds, then answers normally
+  cname-N*      a chain of N CNAMEs in one answer (NAME -> c1.NAME -> ... -> cN.NAME), then the
+                asked type at the end (TXT: "v=spf1 ip4:192.0.2.10 -all")
+  cnameloop*    two CNAMEs pointing at each other
+  huge*         a ~61 KB TXT answer (244 records): TC=1 over UDP, whole over TCP (near the
+                65,535-byte bound of a DNS message)
   anything else A 192.0.2.1 / AAAA 2001:db8::1 / TXT "fault test" / MX 10 mx.fault.test /
                 PTR host.fault.test, TTL 300
 Control (not counted): TXT "count.control." -> queries so far; "count.NAME.control." -> queries
@@ -32,7 +37,7 @@ import sys
 import threading
 import time
 
-from dnslib import AAAA, A, DNSRecord, MX, PTR, QTYPE, RCODE, RR, SOA, TXT
+from dnslib import AAAA, A, CNAME, DNSRecord, MX, PTR, QTYPE, RCODE, RR, SOA, TXT
 
 LOCK = threading.Lock()
 COUNTS = {}      # qname -> count (all transports)
@@ -49,6 +54,28 @@ def soa_rr(qname):
 def big_txt(reply, qname):
     for i in range(16):
         reply.add_answer(RR(qname, QTYPE.TXT, ttl=300, rdata=TXT(["%02d" % i + "x" * 250])))
+
+
+def huge_txt(reply, qname):
+    for i in range(244):
+        reply.add_answer(RR(qname, QTYPE.TXT, ttl=300, rdata=TXT(["%03d" % i + "h" * 240])))
+
+
+def default_answer(reply, qname, qtype, spf=False):
+    if qtype == QTYPE.A:
+        reply.add_answer(RR(qname, QTYPE.A, ttl=300, rdata=A("192.0.2.1")))
+    elif qtype == QTYPE.AAAA:
+        reply.add_answer(RR(qname, QTYPE.AAAA, ttl=300, rdata=AAAA("2001:db8::1")))
+    elif qtype == QTYPE.TXT:
+        text = "v=spf1 ip4:192.0.2.10 -all" if spf else "fault test"
+        reply.add_answer(RR(qname, QTYPE.TXT, ttl=300, rdata=TXT(text)))
+    elif qtype == QTYPE.MX:
+        reply.add_answer(RR(qname, QTYPE.MX, ttl=300, rdata=MX("mx.fault.test.", 10)))
+    elif qtype == QTYPE.PTR:
+        reply.add_answer(RR(qname, QTYPE.PTR, ttl=300, rdata=PTR("host.fault.test.")))
+    else:
+        return False
+    return True
 
 
 def client_udp_size(request):
@@ -135,6 +162,28 @@ def answer(data, tcp):
         if not tcp and len(packed) > client_udp_size(request):
             return truncated(request)
         return packed
+    if first.startswith("huge"):
+        if not tcp:
+            return truncated(request)
+        huge_txt(reply, qname)
+        return reply.pack()
+    if first.startswith("cnameloop"):
+        other = "b." + qname
+        reply.add_answer(RR(qname, QTYPE.CNAME, ttl=300, rdata=CNAME(other)))
+        reply.add_answer(RR(other, QTYPE.CNAME, ttl=300, rdata=CNAME(qname)))
+        return reply.pack()
+    chain = re.match(r"cname-(\d+)", first)
+    if chain:
+        owner = qname
+        for i in range(1, int(chain.group(1)) + 1):
+            target = "c%d.%s" % (i, qname)
+            reply.add_answer(RR(owner, QTYPE.CNAME, ttl=300, rdata=CNAME(target)))
+            owner = target
+        default_answer(reply, owner, qtype, spf=True)
+        packed = reply.pack()
+        if not tcp and len(packed) > client_udp_size(request):
+            return truncated(request)
+        return packed
     if first.startswith("ptrloop"):
         # Header, the question, then one answer whose owner is a pointer to its own offset.
         head = request.reply()
@@ -146,17 +195,7 @@ def answer(data, tcp):
         packed += struct.pack("!HHIH", qtype, 1, 300, 4) + bytes([192, 0, 2, 1])
         return bytes(packed)
 
-    if qtype == QTYPE.A:
-        reply.add_answer(RR(qname, QTYPE.A, ttl=300, rdata=A("192.0.2.1")))
-    elif qtype == QTYPE.AAAA:
-        reply.add_answer(RR(qname, QTYPE.AAAA, ttl=300, rdata=AAAA("2001:db8::1")))
-    elif qtype == QTYPE.TXT:
-        reply.add_answer(RR(qname, QTYPE.TXT, ttl=300, rdata=TXT("fault test")))
-    elif qtype == QTYPE.MX:
-        reply.add_answer(RR(qname, QTYPE.MX, ttl=300, rdata=MX("mx.fault.test.", 10)))
-    elif qtype == QTYPE.PTR:
-        reply.add_answer(RR(qname, QTYPE.PTR, ttl=300, rdata=PTR("host.fault.test.")))
-    else:
+    if not default_answer(reply, qname, qtype):
         reply.add_auth(soa_rr(qname))
     packed = reply.pack()
 
