@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -105,6 +106,7 @@ def main():
         domains = domains[: args.count]
     n = len(domains)
     procs = []
+    op = None
     try:
         kubeconfig = os.path.join(args.work, "kubeconfig")
         kts = subprocess.Popen([args.kts, "--port", "0", "--kubeconfig-out", kubeconfig],
@@ -154,7 +156,10 @@ def main():
                                "--health-probe-bind-address", f"127.0.0.1:{health_port}",
                                "--log-level", "warn"] + config,
                               stdout=open(os.path.join(args.work, "operator.log"), "w"),
-                              stderr=subprocess.STDOUT)
+                              stderr=subprocess.STDOUT,
+                              # Its own process group: a --wrap command (heaptrack) does not pass
+                              # SIGTERM on, so the group is signalled.
+                              start_new_session=True)
         procs.append(op)
         start = time.time()
         deadline = start + args.timeout
@@ -194,13 +199,20 @@ def main():
               f"requests_per_reconcile={(body['total'] / done) if done else -1:.3f}\n"
               f"peak_rss_mib={peak_rss_mib(op.pid):.1f}", flush=True)
     finally:
+        def stop(p, sig):
+            if p.poll() is not None:
+                return
+            if p is op:
+                os.killpg(p.pid, sig)  # the operator and a --wrap command around it
+            else:
+                p.send_signal(sig)
         for p in reversed(procs):
-            p.terminate()
+            stop(p, signal.SIGTERM)
         for p in procs:
             try:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                p.kill()
+                stop(p, signal.SIGKILL)
 
 
 if __name__ == "__main__":
