@@ -18,6 +18,7 @@ $1 == "dns" {
   kv()
   row("DNS: dnsperf q/s (same Knot, same mix)", v["dnsperf_qps"], "reference", "")
   row("DNS: AresResolver q/s", v["wire_qps"] " (" v["wire_ratio"] "x)", ">= 0.70x dnsperf", verdict(v["wire_ratio"] >= 0.70))
+  row("DNS: AresResolver, 99.9% of answers / dnsperf", v["wire_p999_ratio"] "x", "(context)", "")
   row("DNS: client CPU us/query, mdo AresResolver vs dnsperf", v["wire_cpu_us"] " vs " v["dnsperf_cpu_us"], "(context)", "")
   row("DNS: MakeResolver stack, cache off, q/s", v["stack_qps"] " (" v["stack_ratio"] "x)", ">= 0.70x dnsperf", verdict(v["stack_ratio"] >= 0.70))
 }
