@@ -30,13 +30,14 @@ function(mdo_executable name)
 endfunction()
 
 # Sanitizer settings every test process (and what it starts: operator, kube-testserver) gets in an
-# MDO_SANITIZE build; the LSan suppressions are third-party leaks, each explained in the file.
+# MDO_SANITIZE build; the LSan and UBSan suppressions are third-party reports, each explained in its
+# file.
 set(MDO_SANITIZER_ENV "")
 if(MDO_SANITIZE)
   set(MDO_SANITIZER_ENV
     "ASAN_OPTIONS=detect_leaks=1"
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizer/lsan.supp:print_suppressions=0"
-    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+    "UBSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizer/ubsan.supp:print_stacktrace=1:halt_on_error=1")
 endif()
 
 # mdo_test(NAME SOURCES x_test.cc DEPS ... [TIMEOUT seconds] [LABELS ...])
