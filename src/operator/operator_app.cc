@@ -210,7 +210,8 @@ int RunOperator(const OperatorOptions& options) {
     election.lease_duration = options.leader_election.lease_duration;
     election.renew_deadline = options.leader_election.renew_deadline;
     election.retry_period = options.leader_election.retry_period;
-    election.on_started_leading = [&] {
+    // `ns` ends with this block; the elector calls back later, on its own thread.
+    election.on_started_leading = [&, ns] {
       spdlog::info("leading (lease {}/{}); starting {} workers", ns, options.leader_election.id,
                    options.workers);
       metrics.Set("maildomain_leader", {}, 1);
