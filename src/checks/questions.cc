@@ -1,32 +1,9 @@
 #include "checks/questions.h"
 
-#include <atomic>
-
 namespace mdo::checks {
 
 dns::Answer Ask(dns::Resolver& resolver, std::string_view name, dns::RecordType type) {
-  // Shared by the asker and the callback, freed by whichever finishes last: the callback may
-  // still be inside notify_one() when the asker wakes up and returns. The waiter sleeps on the
-  // flag itself, with no mutex to fight the answering thread for when it wakes.
-  struct State {
-    std::atomic<int> done{0};
-    std::atomic<int> refs{2};
-    dns::Answer answer;
-  };
-  auto release = [](State* s) {
-    if (s->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s;
-  };
-  auto* state = new State;
-  resolver.Query(name, type, [state, release](const dns::Answer& a) {
-    state->answer = a;
-    state->done.store(1, std::memory_order_release);
-    state->done.notify_one();
-    release(state);
-  });
-  state->done.wait(0, std::memory_order_acquire);
-  dns::Answer out = std::move(state->answer);
-  release(state);
-  return out;
+  return resolver.Resolve(name, type);
 }
 
 QuestionBatch::~QuestionBatch() {

@@ -14,7 +14,8 @@
 
 namespace mdo::checks {
 
-// One question, asked and waited for: Resolver::Resolve without the shared state.
+// One question, asked and waited for (Resolver::Resolve: on the wire resolver, exchanged on the
+// calling thread).
 dns::Answer Ask(dns::Resolver& resolver, std::string_view name, dns::RecordType type);
 
 // Questions asked at once, answers taken in any order. Not thread-safe: one thread asks and

@@ -2,18 +2,22 @@
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 
@@ -48,6 +52,9 @@ class AresResolver::Impl {
   explicit Impl(const Options& options) : options_(options) {}
 
   ~Impl() {
+    for (auto& pool : direct_sockets_) {
+      for (DirectSocket& socket : pool.idle) ::close(socket.fd);
+    }
     if (thread_.joinable()) {
       {
         std::lock_guard lock(mu_);
@@ -114,8 +121,60 @@ class AresResolver::Impl {
     status = ares_set_servers_ports(channel_, nodes.empty() ? nullptr : nodes.data());
     if (status != ARES_SUCCESS)
       return Fail(std::string("c-ares servers: ") + ares_strerror(status));
+    direct_sockets_ = std::vector<SocketPool>(options_.servers.size());
     thread_ = std::thread([this] { Run(); });
     return {};
+  }
+
+  // The question exchanged over UDP on the calling thread, trying the servers in turn as c-ares
+  // does (the wait doubles on each round over the list), or nullopt when the answer needs what
+  // only c-ares does: TCP after a truncated answer, a retry without EDNS after FORMERR or
+  // NOTIMP, or a name c-ares cannot encode (its error message is the one to give).
+  std::optional<Answer> Exchange(const std::string& name, RecordType type) {
+    unsigned char* raw = nullptr;
+    int raw_size = 0;
+    const auto id = static_cast<unsigned short>(arc4random() & 0xffff);
+    if (ares_create_query(name.c_str(), kClassIn, static_cast<int>(type), id, /*rd=*/1, &raw,
+                          &raw_size, options_.edns_udp_size) != ARES_SUCCESS) {
+      return std::nullopt;
+    }
+    const std::vector<std::uint8_t> query(raw, raw + raw_size);
+    ares_free_string(raw);
+    const std::size_t question_end = QuestionEnd(query);
+    if (question_end == 0) return std::nullopt;
+
+    int timeouts = 0;
+    bool refused = false;
+    for (int round = 0; round < options_.attempts; ++round) {
+      for (std::size_t server = 0; server < options_.servers.size(); ++server) {
+        DirectSocket socket = TakeSocket(server);
+        if (socket.fd < 0) return std::nullopt;
+        TryResult result = Try(socket, query, question_end, WaitMs(round));
+        GiveBackSocket(server, std::move(socket), result.kind != TryResult::kBroken);
+        switch (result.kind) {
+          case TryResult::kAnswer: {
+            const std::uint8_t flags = result.message[2];
+            const std::uint8_t rcode = result.message[3] & 0x0f;
+            if ((flags & 0x02) != 0 || rcode == 1 /* FORMERR */ || rcode == 4 /* NOTIMP */) {
+              return std::nullopt;
+            }
+            return AnswerFromMessage(result.message, name, type, servers_text_);
+          }
+          case TryResult::kTimeout:
+            ++timeouts;
+            break;
+          case TryResult::kRefused:
+          case TryResult::kBroken:
+            refused = true;
+            break;
+        }
+      }
+    }
+    Request request;
+    request.name = name;
+    request.type = type;
+    return MakeAnswer(request, timeouts > 0 || !refused ? ARES_ETIMEOUT : ARES_ECONNREFUSED,
+                      timeouts, nullptr, 0);
   }
 
   void Query(std::string_view name, RecordType type, Callback done) {
@@ -162,6 +221,152 @@ class AresResolver::Impl {
     Callback done;
     Impl* impl = nullptr;
   };
+
+  // A UDP socket connected to one server (so the kernel drops datagrams from anyone else), with
+  // room for the largest datagram. Pooled per server: one per thread exchanging at once.
+  struct DirectSocket {
+    int fd = -1;
+    std::unique_ptr<std::uint8_t[]> buffer;
+  };
+  static constexpr std::size_t kDatagramMax = 65536;
+
+  struct SocketPool {
+    std::mutex mu;
+    std::vector<DirectSocket> idle;  // guarded by mu
+  };
+
+  struct TryResult {
+    enum Kind { kAnswer, kTimeout, kRefused, kBroken } kind = kTimeout;
+    std::span<const std::uint8_t> message;  // kAnswer: in the socket's buffer
+  };
+
+  DirectSocket TakeSocket(std::size_t server) {
+    SocketPool& pool = direct_sockets_[server];
+    {
+      std::lock_guard lock(pool.mu);
+      if (!pool.idle.empty()) {
+        DirectSocket socket = std::move(pool.idle.back());
+        pool.idle.pop_back();
+        return socket;
+      }
+    }
+    const ServerAddress& address = options_.servers[server];
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    if (address.ip.is_v4()) {
+      auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+      in->sin_family = AF_INET;
+      in->sin_port = htons(address.port);
+      std::memcpy(&in->sin_addr, address.ip.bytes(), 4);
+      length = sizeof(sockaddr_in);
+    } else {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons(address.port);
+      std::memcpy(&in6->sin6_addr, address.ip.bytes(), 16);
+      length = sizeof(sockaddr_in6);
+    }
+    DirectSocket socket;
+    socket.fd = ::socket(storage.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (socket.fd < 0) return socket;
+    if (::connect(socket.fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
+      ::close(socket.fd);
+      socket.fd = -1;
+      return socket;
+    }
+    socket.buffer = std::make_unique<std::uint8_t[]>(kDatagramMax);
+    return socket;
+  }
+
+  void GiveBackSocket(std::size_t server, DirectSocket socket, bool reusable) {
+    SocketPool& pool = direct_sockets_[server];
+    if (reusable) {
+      std::lock_guard lock(pool.mu);
+      if (pool.idle.size() < kMaxIdleSockets) {
+        pool.idle.push_back(std::move(socket));
+        return;
+      }
+    }
+    ::close(socket.fd);
+  }
+
+  // The wait for one try in `round` (0-based): the timeout, doubled on each round, as c-ares.
+  int WaitMs(int round) const {
+    const long long wait = static_cast<long long>(options_.timeout_ms) << std::min(round, 16);
+    return static_cast<int>(std::min<long long>(wait, kMaxTryWaitMs));
+  }
+  static constexpr long long kMaxTryWaitMs = 10 * 60 * 1000;
+
+  // Where the question section of an encoded query ends (0 if it cannot be walked).
+  static std::size_t QuestionEnd(const std::vector<std::uint8_t>& query) {
+    std::size_t at = 12;
+    while (at < query.size() && query[at] != 0) {
+      if ((query[at] & 0xc0) != 0) return 0;
+      at += query[at] + 1u;
+    }
+    at += 1 + 4;  // the root label, QTYPE and QCLASS
+    return at <= query.size() ? at : 0;
+  }
+
+  // One send and the wait for its answer. Datagrams that are not the answer (a late answer to an
+  // earlier try on this socket, a wrong ID, another question) are skipped, as c-ares does.
+  static TryResult Try(DirectSocket& socket, const std::vector<std::uint8_t>& query,
+                       std::size_t question_end, int wait_ms) {
+    TryResult result;
+    if (::send(socket.fd, query.data(), query.size(), 0) < 0) {
+      result.kind = errno == ECONNREFUSED ? TryResult::kRefused : TryResult::kBroken;
+      return result;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    for (;;) {
+      ssize_t n = ::recv(socket.fd, socket.buffer.get(), kDatagramMax, 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == ECONNREFUSED) {
+          result.kind = TryResult::kRefused;
+          return result;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          result.kind = TryResult::kBroken;
+          return result;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        if (left <= 0) return result;  // kTimeout
+        pollfd fd{socket.fd, POLLIN, 0};
+        if (::poll(&fd, 1, static_cast<int>(left) + 1) < 0 && errno != EINTR) {
+          result.kind = TryResult::kBroken;
+          return result;
+        }
+        continue;
+      }
+      std::span<const std::uint8_t> message(socket.buffer.get(), static_cast<std::size_t>(n));
+      if (IsAnswerTo(message, query, question_end)) {
+        result.kind = TryResult::kAnswer;
+        result.message = message;
+        return result;
+      }
+    }
+  }
+
+  // Same ID, a response, one question equal to ours (names compared without case, as the
+  // 0x20 bit may differ).
+  static bool IsAnswerTo(std::span<const std::uint8_t> message,
+                         const std::vector<std::uint8_t>& query, std::size_t question_end) {
+    if (message.size() < question_end) return false;
+    if (message[0] != query[0] || message[1] != query[1]) return false;
+    if ((message[2] & 0x80) == 0) return false;
+    if (message[4] != 0 || message[5] != 1) return false;
+    for (std::size_t i = 12; i < question_end; ++i) {
+      std::uint8_t a = message[i];
+      std::uint8_t b = query[i];
+      if (a >= 'A' && a <= 'Z') a = static_cast<std::uint8_t>(a - 'A' + 'a');
+      if (b >= 'A' && b <= 'Z') b = static_cast<std::uint8_t>(b - 'A' + 'a');
+      if (a != b) return false;
+    }
+    return true;
+  }
 
   static void Cancelled(Request& request) {
     Answer answer;
@@ -368,6 +573,10 @@ class AresResolver::Impl {
   // queue_.size(), readable without the lock: answers check it before refilling.
   std::atomic<std::size_t> queued_{0};
 
+  // Exchanges on callers' threads, by server index (sized once in Init).
+  static constexpr std::size_t kMaxIdleSockets = 64;
+  std::vector<SocketPool> direct_sockets_;
+
   // Loop thread only.
   std::map<ares_socket_t, std::pair<bool, bool>> sockets_;
   std::size_t in_flight_ = 0;
@@ -386,6 +595,13 @@ AresResolver::~AresResolver() = default;
 
 void AresResolver::Query(std::string_view name, RecordType type, Callback done) {
   impl_->Query(name, type, std::move(done));
+}
+
+Answer AresResolver::Resolve(std::string_view name, RecordType type) {
+  if (std::optional<Answer> answer = impl_->Exchange(NormalizeDnsName(name), type)) {
+    return std::move(*answer);
+  }
+  return Resolver::Resolve(name, type);  // through c-ares on the loop thread
 }
 
 const std::string& AresResolver::servers_text() const { return impl_->servers_text(); }

@@ -35,6 +35,11 @@ class AresResolver : public Resolver {
   ~AresResolver() override;
 
   void Query(std::string_view name, RecordType type, Callback done) override;
+  // Exchanges the question over UDP on the calling thread (its own connected socket, taken from
+  // a per-server pool; same servers, tries, waits and answers as Query), so a caller that waits
+  // anyway pays one send and one receive, not a hand-off to the loop thread and back. Truncated
+  // answers, FORMERR and NOTIMP go on through Query (TCP, the retry without EDNS).
+  Answer Resolve(std::string_view name, RecordType type) override;
 
   // The servers in use, for messages and logs ("127.0.0.1:53, [::1]:53").
   const std::string& servers_text() const;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -303,6 +304,10 @@ struct CachingResolver::State {
     return answer;
   }
 
+  std::optional<Answer> TakeHit(std::string_view name, RecordType type);
+  static void Complete(const std::shared_ptr<State>& state, const Key& key, const Answer& answer,
+                       int askers);
+
   std::uint64_t SecondsSinceEpoch(TimePoint t) const {
     if (t <= epoch) return 0;
     return static_cast<std::uint64_t>(
@@ -332,27 +337,52 @@ CachingResolver::CachingResolver(std::shared_ptr<Resolver> upstream, CacheOption
 
 CachingResolver::~CachingResolver() { upstream_.reset(); }
 
+// A live cached answer to the question, counted as a hit; called with state.mu held.
+std::optional<Answer> CachingResolver::State::TakeHit(std::string_view name, RecordType type) {
+  if (buckets.empty()) return std::nullopt;
+  TimePoint now = clock();
+  Node* hit = Lookup(name, static_cast<std::uint16_t>(type), now);
+  if (hit == nullptr) hit = Lookup(name, kAnyType, now);
+  if (hit == nullptr) return std::nullopt;
+  Answer answer = Unpack(*hit, type);
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(Expiry(*hit) - now);
+  answer.ttl = static_cast<std::uint32_t>(left.count());
+  Touch(hit);
+  ++stats.cache_hits;
+  Count(answer);
+  return answer;
+}
+
+// The upstream's answer: kept, then handed to everyone who joined the question while it was on
+// the wire. `askers` is how many more received it directly (for the per-outcome counts).
+void CachingResolver::State::Complete(const std::shared_ptr<State>& state, const Key& key,
+                                      const Answer& answer, int askers) {
+  std::vector<Callback> waiters;
+  {
+    std::lock_guard lock(state->mu);
+    state->Store(key, answer);
+    auto it = state->in_flight.find(key);
+    if (it != state->in_flight.end()) {
+      waiters = std::move(it->second);
+      state->in_flight.erase(it);
+    }
+    for (std::size_t i = 0; i < waiters.size() + static_cast<std::size_t>(askers); ++i) {
+      state->Count(answer);
+    }
+  }
+  for (auto& waiter : waiters) waiter(answer);
+}
+
 void CachingResolver::Query(std::string_view name, RecordType type, Callback done) {
   Key key{NormalizeDnsName(name), type};
   std::shared_ptr<State> state = state_;
   {
     std::unique_lock lock(state->mu);
     ++state->stats.queries;
-    if (!state->buckets.empty()) {
-      TimePoint now = state->clock();
-      State::Node* hit = state->Lookup(key.name, static_cast<std::uint16_t>(type), now);
-      if (hit == nullptr) hit = state->Lookup(key.name, kAnyType, now);
-      if (hit != nullptr) {
-        Answer answer = State::Unpack(*hit, type);
-        auto left = std::chrono::duration_cast<std::chrono::seconds>(state->Expiry(*hit) - now);
-        answer.ttl = static_cast<std::uint32_t>(left.count());
-        state->Touch(hit);
-        ++state->stats.cache_hits;
-        state->Count(answer);
-        lock.unlock();
-        done(answer);
-        return;
-      }
+    if (std::optional<Answer> hit = state->TakeHit(key.name, type)) {
+      lock.unlock();
+      done(*hit);
+      return;
     }
     auto [waiting, first] = state->in_flight.try_emplace(key);
     waiting->second.push_back(std::move(done));
@@ -363,20 +393,30 @@ void CachingResolver::Query(std::string_view name, RecordType type, Callback don
     ++state->stats.upstream_queries;
   }
   // Outside the lock: the upstream may answer synchronously, on this thread.
-  upstream_->Query(key.name, type, [state, key](const Answer& answer) {
-    std::vector<Callback> waiters;
-    {
-      std::lock_guard lock(state->mu);
-      state->Store(key, answer);
-      auto it = state->in_flight.find(key);
-      if (it != state->in_flight.end()) {
-        waiters = std::move(it->second);
-        state->in_flight.erase(it);
-      }
-      for (std::size_t i = 0; i < waiters.size(); ++i) state->Count(answer);
+  upstream_->Query(key.name, type,
+                   [state, key](const Answer& answer) { State::Complete(state, key, answer, 0); });
+}
+
+Answer CachingResolver::Resolve(std::string_view name, RecordType type) {
+  Key key{NormalizeDnsName(name), type};
+  std::shared_ptr<State> state = state_;
+  {
+    std::unique_lock lock(state->mu);
+    // Already on the wire: join it as Query does (and is counted there).
+    if (!state->in_flight.contains(key)) {
+      ++state->stats.queries;
+      if (std::optional<Answer> hit = state->TakeHit(key.name, type)) return std::move(*hit);
+      state->in_flight.try_emplace(key);
+      ++state->stats.upstream_queries;
+    } else {
+      lock.unlock();
+      return Resolver::Resolve(key.name, type);
     }
-    for (auto& waiter : waiters) waiter(answer);
-  });
+  }
+  // This thread asks the upstream and waits for it; others asking meanwhile join in_flight.
+  Answer answer = upstream_->Resolve(key.name, type);
+  State::Complete(state, key, answer, 1);
+  return answer;
 }
 
 ResolverStats CachingResolver::stats() const {

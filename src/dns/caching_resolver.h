@@ -62,6 +62,9 @@ class CachingResolver : public Resolver {
   ~CachingResolver() override;
 
   void Query(std::string_view name, RecordType type, Callback done) override;
+  // A hit is answered at once; a miss is asked with the upstream's Resolve on this thread (the
+  // wire resolver's cheap path), while concurrent askers of the same question still share it.
+  Answer Resolve(std::string_view name, RecordType type) override;
 
   ResolverStats stats() const;
   // Forgets every cached answer (questions in flight are not affected).

@@ -1,5 +1,6 @@
 #include "dns/resolver.h"
 
+#include <atomic>
 #include <memory>
 
 namespace mdo::dns {
@@ -62,7 +63,28 @@ std::future<Answer> Resolver::QueryAsync(std::string_view name, RecordType type)
 }
 
 Answer Resolver::Resolve(std::string_view name, RecordType type) {
-  return QueryAsync(name, type).get();
+  // Shared by the asker and the callback, freed by whichever finishes last: the callback may
+  // still be inside notify_one() when the asker wakes up and returns. The waiter sleeps on the
+  // flag itself, with no mutex to fight the answering thread for when it wakes.
+  struct State {
+    std::atomic<int> done{0};
+    std::atomic<int> refs{2};
+    Answer answer;
+  };
+  auto release = [](State* s) {
+    if (s->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s;
+  };
+  auto* state = new State;
+  Query(name, type, [state, release](const Answer& a) {
+    state->answer = a;
+    state->done.store(1, std::memory_order_release);
+    state->done.notify_one();
+    release(state);
+  });
+  state->done.wait(0, std::memory_order_acquire);
+  Answer out = std::move(state->answer);
+  release(state);
+  return out;
 }
 
 }  // namespace mdo::dns

@@ -114,6 +114,17 @@ class FirstQuestions : public dns::Resolver {
     }
   }
 
+  // A question not asked up front goes to the next resolver's Resolve (on the wire resolver,
+  // exchanged on this thread); one asked up front is waited for here.
+  dns::Answer Resolve(std::string_view name, dns::RecordType type) override {
+    bool asked_up_front;
+    {
+      std::lock_guard lock(mu_);
+      asked_up_front = Find(name, type) != nullptr;
+    }
+    return asked_up_front ? Resolver::Resolve(name, type) : next_.Resolve(name, type);
+  }
+
  private:
   struct Entry {
     std::string name;

@@ -45,8 +45,18 @@ std::unique_ptr<AresResolver> MakeAres(const std::string& server, int timeout_ms
   return resolver.ok() ? std::move(resolver).value() : nullptr;
 }
 
-// Waits for an answer with a generous bound, so a hang fails the test instead of blocking it.
-Answer Ask(Resolver& resolver, std::string_view name, RecordType type) {
+// The two ways of asking, which must give the same answers: Query (c-ares on the loop thread)
+// and Resolve (exchanged on the caller's thread, c-ares only for TCP and EDNS fallbacks).
+enum class Path { kQuery, kResolve };
+
+std::string PathName(const ::testing::TestParamInfo<Path>& info) {
+  return info.param == Path::kQuery ? "Query" : "Resolve";
+}
+
+// Waits for an answer with a generous bound, so a hang fails the test instead of blocking it
+// (Resolve bounds itself: its tries and their waits are finite).
+Answer Ask(Resolver& resolver, std::string_view name, RecordType type, Path path = Path::kQuery) {
+  if (path == Path::kResolve) return resolver.Resolve(name, type);
   auto future = resolver.QueryAsync(name, type);
   if (future.wait_for(seconds(60)) != std::future_status::ready) {
     ADD_FAILURE() << "no answer for " << name << " within 60 s";
@@ -88,7 +98,17 @@ class KnotResolverTest : public ::testing::Test {
   std::unique_ptr<AresResolver> resolver_;
 };
 
-TEST_F(KnotResolverTest, AnswersEachRecordType) {
+// The answer tests, run once through each path.
+class KnotAnswerTest : public KnotResolverTest, public ::testing::WithParamInterface<Path> {
+ protected:
+  Answer Ask(Resolver& resolver, std::string_view name, RecordType type) {
+    return dns::Ask(resolver, name, type, GetParam());
+  }
+};
+INSTANTIATE_TEST_SUITE_P(BothPaths, KnotAnswerTest, ::testing::Values(Path::kQuery, Path::kResolve),
+                         PathName);
+
+TEST_P(KnotAnswerTest, AnswersEachRecordType) {
   Answer a = Ask(*resolver_, "www.dns.test", RecordType::kA);
   ASSERT_EQ(a.outcome, Outcome::kData) << a.error;
   EXPECT_EQ(Sorted(a.records), (std::vector<std::string>{"192.0.2.10", "192.0.2.11"}));
@@ -131,7 +151,7 @@ TEST_F(KnotResolverTest, AnswersEachRecordType) {
             std::vector<std::string>{"ns1.dns.test hostmaster.dns.test 1 3600 600 86400 45"});
 }
 
-TEST_F(KnotResolverTest, JoinsTxtStringsAndKeepsRecordsApart) {
+TEST_P(KnotAnswerTest, JoinsTxtStringsAndKeepsRecordsApart) {
   Answer multi = Ask(*resolver_, "multi.dns.test", RecordType::kTxt);
   EXPECT_EQ(multi.records,
             std::vector<std::string>{"v=spf1 ip4:192.0.2.0/24 include:_spf.dns.test -all"});
@@ -139,7 +159,7 @@ TEST_F(KnotResolverTest, JoinsTxtStringsAndKeepsRecordsApart) {
   EXPECT_EQ(Sorted(two.records), (std::vector<std::string>{"first record", "second record split"}));
 }
 
-TEST_F(KnotResolverTest, LargeDkimKeyArrivesWhole) {
+TEST_P(KnotAnswerTest, LargeDkimKeyArrivesWhole) {
   std::string expected = DkimKeyFromZoneFile();
   ASSERT_GT(expected.size(), 700u);
   Answer key = Ask(*resolver_, "big._domainkey.dns.test", RecordType::kTxt);
@@ -147,7 +167,7 @@ TEST_F(KnotResolverTest, LargeDkimKeyArrivesWhole) {
   EXPECT_EQ(key.records, std::vector<std::string>{expected});
 }
 
-TEST_F(KnotResolverTest, FollowsCnameChainsWithTheSmallestTtl) {
+TEST_P(KnotAnswerTest, FollowsCnameChainsWithTheSmallestTtl) {
   Answer a = Ask(*resolver_, "alias.dns.test", RecordType::kA);
   ASSERT_EQ(a.outcome, Outcome::kData) << a.error;
   EXPECT_EQ(a.records, std::vector<std::string>{"192.0.2.30"});
@@ -165,7 +185,7 @@ TEST_F(KnotResolverTest, FollowsCnameChainsWithTheSmallestTtl) {
   EXPECT_EQ(dangling.cname_chain, std::vector<std::string>{"nowhere.dns.test"});
 }
 
-TEST_F(KnotResolverTest, TellsNegativeAnswersAndRefusalApart) {
+TEST_P(KnotAnswerTest, TellsNegativeAnswersAndRefusalApart) {
   Answer nx = Ask(*resolver_, "missing.dns.test", RecordType::kA);
   EXPECT_EQ(nx.outcome, Outcome::kNxDomain);
   EXPECT_EQ(nx.ttl, 45u);  // min(SOA TTL 3600, SOA MINIMUM 45)
@@ -180,7 +200,7 @@ TEST_F(KnotResolverTest, TellsNegativeAnswersAndRefusalApart) {
   EXPECT_NE(refused.error.find(knot_->address()), std::string::npos) << refused.error;
 }
 
-TEST_F(KnotResolverTest, SeesReloadedZones) {
+TEST_P(KnotAnswerTest, SeesReloadedZones) {
   std::string zone = mdo::testing::ReadFileOrEmpty(ZoneDir() / "dns.test.zone");
   zone.replace(zone.find("1       ; serial"), 1, "2");
   zone += "fresh IN TXT \"reloaded\"\n";
@@ -245,7 +265,29 @@ TEST_F(KnotResolverTest, QueriesFromManyThreadsAtOnce) {
   EXPECT_EQ(correct.load(), 400);
 }
 
-TEST_F(KnotResolverTest, RejectsInvalidNames) {
+TEST_F(KnotResolverTest, ResolvesFromManyThreadsAtOnce) {
+  // Each thread exchanges on a socket of its own from the pool; answers must not cross.
+  std::atomic<int> correct{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        if ((i + t) % 2 == 0) {
+          Answer a =
+              resolver_->Resolve("missing-" + std::to_string(t) + ".dns.test", RecordType::kA);
+          correct += a.outcome == Outcome::kNxDomain;
+        } else {
+          Answer a = resolver_->Resolve("target.dns.test", RecordType::kA);
+          correct += a.records == std::vector<std::string>{"192.0.2.30"};
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(correct.load(), 400);
+}
+
+TEST_P(KnotAnswerTest, RejectsInvalidNames) {
   Answer a = Ask(*resolver_, std::string(64, 'a') + ".dns.test", RecordType::kA);
   EXPECT_EQ(a.outcome, Outcome::kMalformed);
   EXPECT_FALSE(a.error.empty());
@@ -265,7 +307,16 @@ class FaultResolverTest : public ::testing::Test {
   std::unique_ptr<AresResolver> resolver_;
 };
 
-TEST_F(FaultResolverTest, TellsEveryOutcomeApart) {
+class FaultAnswerTest : public FaultResolverTest, public ::testing::WithParamInterface<Path> {
+ protected:
+  Answer Ask(Resolver& resolver, std::string_view name, RecordType type) {
+    return dns::Ask(resolver, name, type, GetParam());
+  }
+};
+INSTANTIATE_TEST_SUITE_P(BothPaths, FaultAnswerTest,
+                         ::testing::Values(Path::kQuery, Path::kResolve), PathName);
+
+TEST_P(FaultAnswerTest, TellsEveryOutcomeApart) {
   struct Case {
     const char* name;
     Outcome outcome;
@@ -289,7 +340,7 @@ TEST_F(FaultResolverTest, TellsEveryOutcomeApart) {
   EXPECT_EQ(Ask(*resolver_, "nxdomain.fault.test", RecordType::kA).ttl, 30u);
 }
 
-TEST_F(FaultResolverTest, GarbageRepliesEndAsTimeoutsNotCrashes) {
+TEST_P(FaultAnswerTest, GarbageRepliesEndAsTimeoutsNotCrashes) {
   for (const char* name : {"garbage.fault.test", "short.fault.test", "badid.fault.test"}) {
     Answer a = Ask(*resolver_, name, RecordType::kTxt);
     EXPECT_TRUE(a.outcome == Outcome::kTimeout || a.outcome == Outcome::kMalformed)
@@ -297,7 +348,7 @@ TEST_F(FaultResolverTest, GarbageRepliesEndAsTimeoutsNotCrashes) {
   }
 }
 
-TEST_F(FaultResolverTest, RetriesTruncatedAnswersOverTcp) {
+TEST_P(FaultAnswerTest, RetriesTruncatedAnswersOverTcp) {
   Answer tc = Ask(*resolver_, "tc.fault.test", RecordType::kTxt);
   ASSERT_EQ(tc.outcome, Outcome::kData) << tc.error;
   EXPECT_EQ(tc.records.size(), 16u);
@@ -338,6 +389,40 @@ TEST_F(FaultResolverTest, ConcurrentIdenticalQuestionsMakeOneWireQuery) {
   EXPECT_EQ(fault_->QueryCount(name), 1);
 }
 
+TEST_F(FaultResolverTest, ResolveSkipsALateAnswerToAnEarlierQuestion) {
+  // One try of 400 ms. The first question's answer comes at ~500 ms, after it gave up, on the
+  // socket the second question (sent at ~400 ms, answered at ~700 ms) is then waiting on. Taken
+  // for the second answer, it would be an A record where a TXT record was asked.
+  auto resolver = MakeAres(fault_->address(), /*timeout_ms=*/400, /*attempts=*/1);
+  ASSERT_NE(resolver, nullptr);
+  Answer late = resolver->Resolve("delay-500-late.fault.test", RecordType::kA);
+  EXPECT_EQ(late.outcome, Outcome::kTimeout) << late.error;
+  Answer second = resolver->Resolve("delay-300-second.fault.test", RecordType::kTxt);
+  ASSERT_EQ(second.outcome, Outcome::kData) << ToString(second.outcome) << " " << second.error;
+  EXPECT_EQ(second.name, "delay-300-second.fault.test");
+  EXPECT_EQ(second.records, std::vector<std::string>{"fault test"});
+  EXPECT_EQ(fault_->QueryCount("delay-500-late.fault.test"), 1);
+}
+
+TEST_F(FaultResolverTest, ConcurrentIdenticalResolvesMakeOneWireQuery) {
+  // The cache's Resolve exchanges on the first asker's thread; the other 99 join that exchange.
+  CachingResolver cache(std::shared_ptr<Resolver>(MakeAres(fault_->address(), 10000, 2)));
+  const std::string name = "delay-300-resolve.fault.test";
+  std::atomic<int> data{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 100; ++i) {
+    threads.emplace_back([&] { data += cache.Resolve(name, RecordType::kTxt).ok(); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(data.load(), 100);
+  EXPECT_EQ(fault_->QueryCount(name), 1);
+  ResolverStats stats = cache.stats();
+  EXPECT_EQ(stats.upstream_queries, 1u);
+  EXPECT_EQ(stats.deduplicated + stats.cache_hits, 99u);
+  EXPECT_TRUE(cache.Resolve(name, RecordType::kTxt).from_cache);
+  EXPECT_EQ(fault_->QueryCount(name), 1);
+}
+
 TEST_F(FaultResolverTest, ShutdownCancelsPendingQuestions) {
   // A long timeout and a narrow in-flight bound: some questions are on the wire, some queued.
   auto slow = MakeAres(fault_->address(), /*timeout_ms=*/20000, /*attempts=*/3,
@@ -375,9 +460,16 @@ TEST(AresResolverTest, DeadServerGivesABoundedTimeout) {
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   auto resolver = MakeAres("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), 200, 2);
   ASSERT_NE(resolver, nullptr);
-  Answer a = Ask(*resolver, "www.dead.test", RecordType::kA);
-  EXPECT_EQ(a.outcome, Outcome::kTimeout);
-  EXPECT_NE(a.error.find("no answer"), std::string::npos) << a.error;
+  for (Path path : {Path::kQuery, Path::kResolve}) {
+    auto start = std::chrono::steady_clock::now();
+    Answer a = Ask(*resolver, "www.dead.test", RecordType::kA, path);
+    EXPECT_EQ(a.outcome, Outcome::kTimeout);
+    EXPECT_NE(a.error.find("no answer"), std::string::npos) << a.error;
+    EXPECT_NE(a.error.find("after 2 tries"), std::string::npos) << a.error;
+    // 200 ms, then 400 ms: the waits double on the second round. An upper bound is a timing
+    // assertion; the lower one only says both tries were waited for.
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(550));
+  }
   ::close(fd);
 }
 
@@ -385,9 +477,11 @@ TEST(AresResolverTest, NothingListeningIsANetworkError) {
   int port = mdo::testing::FreePort();
   auto resolver = MakeAres("127.0.0.1:" + std::to_string(port), 200, 2);
   ASSERT_NE(resolver, nullptr);
-  Answer a = Ask(*resolver, "www.nowhere.test", RecordType::kA);
-  EXPECT_EQ(a.outcome, Outcome::kNetworkError) << ToString(a.outcome) << " " << a.error;
-  EXPECT_NE(a.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << a.error;
+  for (Path path : {Path::kQuery, Path::kResolve}) {
+    Answer a = Ask(*resolver, "www.nowhere.test", RecordType::kA, path);
+    EXPECT_EQ(a.outcome, Outcome::kNetworkError) << ToString(a.outcome) << " " << a.error;
+    EXPECT_NE(a.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << a.error;
+  }
 }
 
 TEST(AresResolverTest, RejectsBadOptions) {
@@ -408,11 +502,13 @@ TEST(AresResolverTest, TalksToIpv6Servers) {
   auto resolver = MakeAres((*knot)->address6());
   ASSERT_NE(resolver, nullptr);
   EXPECT_EQ(resolver->servers_text(), (*knot)->address6());
-  Answer a = Ask(*resolver, "www.dns.test", RecordType::kAaaa);
-  EXPECT_EQ(a.records, std::vector<std::string>{"2001:db8::10"}) << a.error;
-  Answer refused = Ask(*resolver, "example.org", RecordType::kA);
-  EXPECT_EQ(refused.outcome, Outcome::kRefused);
-  EXPECT_NE(refused.error.find("[::1]:"), std::string::npos) << refused.error;
+  for (Path path : {Path::kQuery, Path::kResolve}) {
+    Answer a = Ask(*resolver, "www.dns.test", RecordType::kAaaa, path);
+    EXPECT_EQ(a.records, std::vector<std::string>{"2001:db8::10"}) << a.error;
+    Answer refused = Ask(*resolver, "example.org", RecordType::kA, path);
+    EXPECT_EQ(refused.outcome, Outcome::kRefused);
+    EXPECT_NE(refused.error.find("[::1]:"), std::string::npos) << refused.error;
+  }
 }
 
 TEST(MakeResolverTest, BuildsTheCachedStackAndReportsBadServers) {

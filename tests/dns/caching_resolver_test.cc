@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -194,6 +195,68 @@ TEST(CachingResolverTest, SharesOneUpstreamQueryBetweenConcurrentAskers) {
   // A different type is a different question.
   cache.Query("same.example", RecordType::kA, [](const Answer&) {});
   EXPECT_EQ(deferred->pending(), 1u);
+}
+
+// Counts the Resolve calls reaching it; each waits (through Query) until the test answers.
+class CountingDeferredResolver : public DeferredResolver {
+ public:
+  Answer Resolve(std::string_view name, RecordType type) override {
+    ++resolves;
+    return Resolver::Resolve(name, type);
+  }
+  std::atomic<int> resolves{0};
+};
+
+// Polls with a generous deadline.
+bool WaitFor(const std::function<bool()>& condition) {
+  auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+TEST(CachingResolverTest, ResolveAsksTheUpstreamsResolveAndSharesItsAnswer) {
+  auto upstream = std::make_shared<CountingDeferredResolver>();
+  CachingResolver cache(upstream);
+  Answer first;
+  std::thread asker([&] { first = cache.Resolve("same.example", RecordType::kTxt); });
+  ASSERT_TRUE(WaitFor([&] { return upstream->pending() == 1; }));
+  EXPECT_EQ(upstream->resolves.load(), 1);
+
+  // While it is on the wire, callbacks and other waiting askers join it.
+  std::atomic<int> joined{0};
+  for (int i = 0; i < 10; ++i) {
+    cache.Query("same.example", RecordType::kTxt, [&](const Answer& a) {
+      if (a.records == std::vector<std::string>{"shared"}) ++joined;
+    });
+  }
+  Answer second;
+  std::thread second_asker([&] { second = cache.Resolve("same.example", RecordType::kTxt); });
+  ASSERT_TRUE(WaitFor([&] { return cache.stats().deduplicated == 11; }));
+  EXPECT_EQ(upstream->pending(), 1u);
+  EXPECT_EQ(upstream->resolves.load(), 1);
+
+  upstream->AnswerAll(Outcome::kData, {"shared"});
+  asker.join();
+  second_asker.join();
+  EXPECT_EQ(first.records, std::vector<std::string>{"shared"});
+  EXPECT_FALSE(first.from_cache);
+  EXPECT_EQ(second.records, std::vector<std::string>{"shared"});
+  EXPECT_EQ(joined.load(), 10);
+
+  // Then it is a hit, without the upstream.
+  Answer third = cache.Resolve("same.example", RecordType::kTxt);
+  EXPECT_TRUE(third.from_cache);
+  EXPECT_EQ(third.records, std::vector<std::string>{"shared"});
+  ResolverStats stats = cache.stats();
+  EXPECT_EQ(stats.queries, 13u);
+  EXPECT_EQ(stats.upstream_queries, 1u);
+  EXPECT_EQ(stats.deduplicated, 11u);
+  EXPECT_EQ(stats.cache_hits, 1u);
+  EXPECT_EQ((stats.answers[{RecordType::kTxt, Outcome::kData}]), 13u);
+  EXPECT_EQ(upstream->resolves.load(), 1);
 }
 
 TEST(CachingResolverTest, EvictsLeastRecentlyUsedBeyondTheBound) {
