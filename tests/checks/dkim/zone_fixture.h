@@ -1,6 +1,6 @@
-// Test-only helpers for the findings fixtures (tests/fixtures/findings/{dkim,dmarc}): a loader for
-// the subset of zone-file syntax those zones use, and a Resolver that answers from the loaded
-// zones and REFUSED outside them, as Knot does for zones it does not serve.
+// Test-only helper for the findings fixtures (tests/fixtures/findings/{dkim,dmarc}): a Resolver
+// that answers from zone files (parsed by support/zone_file.h) and REFUSED outside them, as Knot
+// does for zones it does not serve.
 #pragma once
 
 #include <filesystem>
@@ -15,8 +15,8 @@ namespace mdo::checks::testing {
 
 class ZoneFixtureResolver : public dns::Resolver {
  public:
-  // Loads one zone file ($ORIGIN, $TTL, "@" and relative owners, blank owner = previous,
-  // parentheses, quoted TXT strings with \" \\ \DDD escapes; A, AAAA, TXT, CNAME, MX, NS, SOA).
+  // Loads one zone file (the syntax of support/zone_file.h). Every record is kept; each SOA
+  // owner becomes a served zone.
   Status LoadZoneFile(const std::filesystem::path& file);
   // Every *.zone file in `dir`.
   Status LoadZoneDirectory(const std::filesystem::path& dir);
@@ -27,8 +27,6 @@ class ZoneFixtureResolver : public dns::Resolver {
   dns::MemoryResolver& memory() { return memory_; }
 
  private:
-  Status LoadZoneText(std::string_view text, const std::string& file);
-
   dns::MemoryResolver memory_;
   std::vector<std::string> zones_;  // apex names
 };

@@ -5,16 +5,14 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "checks/spf/spf_check.h"
 #include "checks/spf/spf_json.h"
-#include "checks/spf/zone_loader.h"
 #include "common/strings.h"
 #include "dns/memory_resolver.h"
+#include "support/zone_file.h"
 
 namespace mdo::checks::spf {
 namespace {
@@ -28,20 +26,17 @@ fs::path SourceDir() {
 
 fs::path FixtureDir() { return SourceDir() / "tests" / "fixtures" / "findings" / "spf"; }
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Answers REFUSED outside spf.test, as an authoritative server does for zones it lacks.
 class FixtureResolver : public dns::Resolver {
  public:
   FixtureResolver() {
-    auto loaded = testing::LoadZone(ReadFile(FixtureDir() / "spf.test.zone"), "spf.test", zone_);
+    // SOA and NS are not loaded: no SPF case needs them.
+    auto loaded = mdo::testing::ParseZoneFile(FixtureDir() / "spf.test.zone", "spf.test");
     load_error_ = loaded ? "" : loaded.error().message;
-    records_ = loaded ? *loaded : 0;
+    if (loaded) {
+      records_ =
+          mdo::testing::AddRecords(*loaded, zone_, {dns::RecordType::kSoa, dns::RecordType::kNs});
+    }
   }
   void Query(std::string_view name, dns::RecordType type, Callback done) override {
     const std::string key = NormalizeDnsName(name);
