@@ -107,13 +107,18 @@ head -n "$spf_cases" "$fleet/spf-cases.txt" > "$work/spf-cases.txt"
 head -n "$mailspf_cases" "$fleet/spf-cases.txt" > "$work/spf-cases-short.txt"
 unshare --net --mount bench/spf_peers.sh "$fleet" "$bin" "$work" "$repeat" | tee "$work/spf.out"
 spf_rate() { median $(sed -n "s/^tool=$1 .*evals_per_s=\([0-9.]*\).*/\1/p" "$work/spf.out"); }
+spf_cpu() { median $(sed -n "s/^tool=$1 .*cpu_us_per_eval=\([0-9.]*\).*/\1/p" "$work/spf.out"); }
 # Ratios are taken within each run (same moment, same load), then the median of those.
-spf_ratio() {  # OURS PEER
-  median $(awk -v ours="$1" -v peer="$2" '
-    { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } r[f["tool"]] = f["evals_per_s"] }
-    f["tool"] == "mail-spf-perl" { printf "%.2f\n", r[ours] / r[peer] }' "$work/spf.out")
+# FIELD: evals_per_s (OURS / PEER) or cpu_us_per_eval (PEER / OURS: CPU per evaluation saved).
+spf_ratio() {  # OURS PEER [FIELD]
+  median $(awk -v ours="$1" -v peer="$2" -v field="${3:-evals_per_s}" '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      r[f["run"], f["tool"]] = f[field]; runs[f["run"]] = 1 }
+    END { for (k in runs) if (r[k, ours] > 0 && r[k, peer] > 0)
+            printf "%.2f\n", field == "evals_per_s" ? r[k, ours] / r[k, peer] : r[k, peer] / r[k, ours] }' \
+    "$work/spf.out")
 }
-note "spf mdo_cache_on=$(spf_rate mdo-cache-on) mdo_cache_off=$(spf_rate mdo-cache-off) mdo_cache_on_t4=$(spf_rate mdo-cache-on-t4) libspf2=$(spf_rate libspf2) mail_spf_perl=$(spf_rate mail-spf-perl) ratio_libspf2=$(spf_ratio mdo-cache-on libspf2) ratio_libspf2_t4=$(spf_ratio mdo-cache-on-t4 libspf2) ratio_mail_spf=$(spf_ratio mdo-cache-off mail-spf-perl)"
+note "spf mdo_cache_on=$(spf_rate mdo-cache-on) mdo_cache_off=$(spf_rate mdo-cache-off) mdo_cache_on_t4=$(spf_rate mdo-cache-on-t4) libspf2=$(spf_rate libspf2) libspf2_x4=$(spf_rate libspf2-x4) mail_spf_perl=$(spf_rate mail-spf-perl) ratio_libspf2=$(spf_ratio mdo-cache-on libspf2) ratio_libspf2_t4=$(spf_ratio mdo-cache-on-t4 libspf2-x4) ratio_mail_spf=$(spf_ratio mdo-cache-off mail-spf-perl) mdo_cpu_us=$(spf_cpu mdo-cache-on) libspf2_cpu_us=$(spf_cpu libspf2) ratio_cpu_libspf2=$(spf_ratio mdo-cache-on libspf2 cpu_us_per_eval)"
 
 # ---- 3. Fleet passes ---------------------------------------------------------------------------
 ip_zones=$(sed -n 1p "$fleet/lists.txt")

@@ -37,6 +37,15 @@ constexpr int kMaxPollMs = 1000;
 constexpr std::size_t kReceiveBufferPerQuestion = 4096;
 constexpr std::size_t kMinReceiveBuffer = 256 * 1024;
 
+// A hint to the CPU inside a spin loop (it saves power and yields to a sibling hyperthread).
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 Status InitAresLibrary() {
   static std::once_flag once;
   static int status = ARES_SUCCESS;
@@ -149,7 +158,7 @@ class AresResolver::Impl {
       for (std::size_t server = 0; server < options_.servers.size(); ++server) {
         DirectSocket socket = TakeSocket(server);
         if (socket.fd < 0) return std::nullopt;
-        TryResult result = Try(socket, query, question_end, WaitMs(round));
+        TryResult result = Try(direct_sockets_[server], socket, query, question_end, WaitMs(round));
         GiveBackSocket(server, std::move(socket), result.kind != TryResult::kBroken);
         switch (result.kind) {
           case TryResult::kAnswer: {
@@ -233,7 +242,31 @@ class AresResolver::Impl {
   struct SocketPool {
     std::mutex mu;
     std::vector<DirectSocket> idle;  // guarded by mu
+    // Recent round-trip time to this server in microseconds (a moving average; 0: none yet).
+    std::atomic<std::uint32_t> rtt_us{0};
   };
+
+  // Waiting for a fast server's answer by polling the socket for a short while instead of
+  // sleeping at once: on a virtual machine a sleeping thread's wake-up can take longer than a
+  // local server's whole round trip (a loopback Knot answers in ~25 us; the wake-up of a thread
+  // sleeping in poll() took 50-150 us here). Only when the server recently answered within the
+  // budget, for at most twice its round trip, and for a bounded number of threads at once, so
+  // that spinning never takes the CPU the server or the other workers need. A remote server
+  // (round trip above the budget) is never spun for.
+  static constexpr std::uint32_t kSpinBudgetUs = 200;
+
+  std::chrono::microseconds SpinFor(const SocketPool& pool) const {
+    const std::uint32_t rtt = pool.rtt_us.load(std::memory_order_relaxed);
+    if (rtt == 0 || rtt > kSpinBudgetUs) return std::chrono::microseconds(0);
+    return std::chrono::microseconds(std::min(kSpinBudgetUs, 2 * rtt + 10));
+  }
+
+  static void RecordRoundTrip(SocketPool& pool, std::chrono::steady_clock::duration took) {
+    const auto us = static_cast<std::uint32_t>(std::clamp<long long>(
+        std::chrono::duration_cast<std::chrono::microseconds>(took).count(), 1, 10'000'000));
+    const std::uint32_t old = pool.rtt_us.load(std::memory_order_relaxed);
+    pool.rtt_us.store(old == 0 ? us : (7 * old + us) / 8, std::memory_order_relaxed);
+  }
 
   struct TryResult {
     enum Kind { kAnswer, kTimeout, kRefused, kBroken } kind = kTimeout;
@@ -310,25 +343,50 @@ class AresResolver::Impl {
 
   // One send and the wait for its answer. Datagrams that are not the answer (a late answer to an
   // earlier try on this socket, a wrong ID, another question) are skipped, as c-ares does.
-  static TryResult Try(DirectSocket& socket, const std::vector<std::uint8_t>& query,
-                       std::size_t question_end, int wait_ms) {
+  TryResult Try(SocketPool& pool, DirectSocket& socket, const std::vector<std::uint8_t>& query,
+                std::size_t question_end, int wait_ms) {
     TryResult result;
     if (::send(socket.fd, query.data(), query.size(), 0) < 0) {
       result.kind = errno == ECONNREFUSED ? TryResult::kRefused : TryResult::kBroken;
       return result;
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    const auto sent = std::chrono::steady_clock::now();
+    const auto deadline = sent + std::chrono::milliseconds(wait_ms);
+    // Spin only while a slot is free (one per two CPUs); the others sleep at once.
+    std::chrono::steady_clock::time_point spin_until = sent;
+    bool spinning = false;
+    if (auto spin = SpinFor(pool); spin.count() > 0) {
+      if (spinners_.fetch_add(1, std::memory_order_relaxed) < max_spinners_) {
+        spinning = true;
+        spin_until = sent + spin;
+      } else {
+        spinners_.fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+    auto stop_spinning = [&] {
+      if (spinning) spinners_.fetch_sub(1, std::memory_order_relaxed);
+      spinning = false;
+    };
     for (;;) {
       ssize_t n = ::recv(socket.fd, socket.buffer.get(), kDatagramMax, 0);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == ECONNREFUSED) {
+          stop_spinning();
           result.kind = TryResult::kRefused;
           return result;
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          stop_spinning();
           result.kind = TryResult::kBroken;
           return result;
+        }
+        if (spinning) {
+          if (std::chrono::steady_clock::now() < spin_until) {
+            CpuRelax();
+            continue;
+          }
+          stop_spinning();
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now())
@@ -343,6 +401,8 @@ class AresResolver::Impl {
       }
       std::span<const std::uint8_t> message(socket.buffer.get(), static_cast<std::size_t>(n));
       if (IsAnswerTo(message, query, question_end)) {
+        stop_spinning();
+        RecordRoundTrip(pool, std::chrono::steady_clock::now() - sent);
         result.kind = TryResult::kAnswer;
         result.message = message;
         return result;
@@ -576,6 +636,9 @@ class AresResolver::Impl {
   // Exchanges on callers' threads, by server index (sized once in Init).
   static constexpr std::size_t kMaxIdleSockets = 64;
   std::vector<SocketPool> direct_sockets_;
+  // Threads spinning for an answer now, and how many may (one per two CPUs, at least one).
+  std::atomic<unsigned> spinners_{0};
+  const unsigned max_spinners_ = std::max(1u, std::thread::hardware_concurrency() / 2);
 
   // Loop thread only.
   std::map<ares_socket_t, std::pair<bool, bool>> sockets_;
