@@ -159,15 +159,17 @@ class AresResolver::Impl {
         DirectSocket socket = TakeSocket(server);
         if (socket.fd < 0) return std::nullopt;
         TryResult result = Try(direct_sockets_[server], socket, query, question_end, WaitMs(round));
-        GiveBackSocket(server, std::move(socket), result.kind != TryResult::kBroken);
         switch (result.kind) {
           case TryResult::kAnswer: {
+            // Read before the socket goes back: the message is in its buffer.
             const std::uint8_t flags = result.message[2];
             const std::uint8_t rcode = result.message[3] & 0x0f;
-            if ((flags & 0x02) != 0 || rcode == 1 /* FORMERR */ || rcode == 4 /* NOTIMP */) {
-              return std::nullopt;
+            std::optional<Answer> answer;
+            if ((flags & 0x02) == 0 && rcode != 1 /* FORMERR */ && rcode != 4 /* NOTIMP */) {
+              answer = AnswerFromMessage(result.message, name, type, servers_text_);
             }
-            return AnswerFromMessage(result.message, name, type, servers_text_);
+            GiveBackSocket(server, std::move(socket), true);
+            return answer;
           }
           case TryResult::kTimeout:
             ++timeouts;
@@ -177,6 +179,7 @@ class AresResolver::Impl {
             refused = true;
             break;
         }
+        GiveBackSocket(server, std::move(socket), result.kind != TryResult::kBroken);
       }
     }
     Request request;
