@@ -127,13 +127,21 @@ for n in $sizes; do
   fleet=$(fleet_dir "$n")
   serve "$fleet" "fleet-$n"
   echo "== fleet of $n domains, $workers workers, $repeat passes (each a fresh process: cold cache)"
+  # One recording pass first, untimed: the unique questions (and their file for dnsperf). The
+  # timed passes run without the recorder, as the operator does.
+  fleet_pass() {  # OUT [extra flags]
+    local out=$1
+    shift
+    "$bin/mdo-bench-fleet" --server "127.0.0.1:$PORT" --domains "$fleet/domains.txt" \
+      --selectors s1,s2 --ip-zones "$ip_zones" --domain-zones "$domain_zones" \
+      --workers "$workers" "$@" > "$out"
+  }
+  fleet_pass "$work/fleet-$n-record.out" --dump-questions "$work/fleet-$n-questions.txt"
+  u=$(figure "$work/fleet-$n-record.out" unique_questions)
   walls=() ratios=() cpus=() rsss=() uniq=() sent=() qps=()
   for ((i = 1; i <= repeat; i++)); do
     out="$work/fleet-$n-run$i.out"
-    "$bin/mdo-bench-fleet" --server "127.0.0.1:$PORT" --domains "$fleet/domains.txt" \
-      --selectors s1,s2 --ip-zones "$ip_zones" --domain-zones "$domain_zones" \
-      --workers "$workers" --dump-questions "$work/fleet-$n-questions.txt" > "$out"
-    u=$(figure "$out" unique_questions)
+    fleet_pass "$out"
     p=$(dnsperf_qps "$work/fleet-$n-questions.txt" 3)
     floor=$(awk -v u="$u" -v p="$p" 'BEGIN {printf "%.3f", u / p}')
     w=$(figure "$out" wall_s)
