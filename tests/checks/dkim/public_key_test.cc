@@ -82,5 +82,71 @@ TEST(PublicKeyTest, RejectsAnRsaKeyWithAnEvenModulus) {
   EXPECT_FALSE(DecodePublicKey("rsa", key).ok());
 }
 
+// A bare PKCS#1 RSAPublicKey from the two INTEGERs' content octets, as DER.
+std::vector<std::uint8_t> Pkcs1(const std::vector<std::uint8_t>& n,
+                                const std::vector<std::uint8_t>& e) {
+  auto integer = [](const std::vector<std::uint8_t>& v) {
+    std::vector<std::uint8_t> out = {0x02};
+    if (v.size() < 128) {
+      out.push_back(static_cast<std::uint8_t>(v.size()));
+    } else {
+      out.push_back(0x82);
+      out.push_back(static_cast<std::uint8_t>(v.size() >> 8));
+      out.push_back(static_cast<std::uint8_t>(v.size() & 0xff));
+    }
+    out.insert(out.end(), v.begin(), v.end());
+    return out;
+  };
+  std::vector<std::uint8_t> body = integer(n);
+  std::vector<std::uint8_t> exponent = integer(e);
+  body.insert(body.end(), exponent.begin(), exponent.end());
+  std::vector<std::uint8_t> der = {0x30, 0x82, static_cast<std::uint8_t>(body.size() >> 8),
+                                   static_cast<std::uint8_t>(body.size() & 0xff)};
+  der.insert(der.end(), body.begin(), body.end());
+  return der;
+}
+
+TEST(PublicKeyTest, ReadsTheRsaIntegersAsDerDefinesThem) {
+  // A 1025-bit odd modulus: a leading 0x01 octet, then 128 octets, the last one odd.
+  std::vector<std::uint8_t> n(129, 0xab);
+  n[0] = 0x01;
+  const std::vector<std::uint8_t> e = {0x01, 0x00, 0x01};
+  auto info = DecodePublicKey("rsa", Pkcs1(n, e));
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_EQ(info->bits, 1025);
+
+  // With its high bit set, the modulus needs a leading zero octet to stay positive.
+  std::vector<std::uint8_t> high(128, 0xab);
+  std::vector<std::uint8_t> padded = high;
+  padded.insert(padded.begin(), 0x00);
+  info = DecodePublicKey("rsa", Pkcs1(padded, e));
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_EQ(info->bits, 1024);
+  EXPECT_FALSE(DecodePublicKey("rsa", Pkcs1(high, e)).ok());  // negative
+  // A zero octet it does not need is not DER.
+  std::vector<std::uint8_t> needless = n;
+  needless.insert(needless.begin(), 0x00);
+  EXPECT_FALSE(DecodePublicKey("rsa", Pkcs1(needless, e)).ok());
+
+  // The exponent: odd, above 1, below the modulus.
+  EXPECT_FALSE(DecodePublicKey("rsa", Pkcs1(n, {0x01})).ok());
+  EXPECT_FALSE(DecodePublicKey("rsa", Pkcs1(n, {0x01, 0x00, 0x00})).ok());
+  EXPECT_TRUE(DecodePublicKey("rsa", Pkcs1(n, {0x03})).ok());
+  std::vector<std::uint8_t> above = n;
+  above[0] = 0x02;
+  above.back() = 0xad;
+  EXPECT_FALSE(DecodePublicKey("rsa", Pkcs1(n, above)).ok());
+  EXPECT_FALSE(DecodePublicKey("rsa", Pkcs1(n, n)).ok());
+
+  // A zero modulus, an empty integer, and bytes after the sequence.
+  auto zero = DecodePublicKey("rsa", Pkcs1({0x00}, {0x03}));
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("no usable modulus"), std::string::npos);
+  EXPECT_FALSE(DecodePublicKey("rsa", Pkcs1({}, e)).ok());
+  std::vector<std::uint8_t> trailing = Pkcs1(n, e);
+  trailing.push_back(0x00);
+  EXPECT_FALSE(DecodePublicKey("rsa", trailing).ok());
+}
+
 }  // namespace
 }  // namespace mdo::checks::dkim
