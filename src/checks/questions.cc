@@ -1,51 +1,34 @@
 #include "checks/questions.h"
 
+#include <cassert>
+#include <vector>
+
 namespace mdo::checks {
 
 dns::Answer Ask(dns::Resolver& resolver, std::string_view name, dns::RecordType type) {
   return resolver.Resolve(name, type);
 }
 
-QuestionBatch::~QuestionBatch() {
-  std::unique_lock lock(mu_);
-  draining_ = true;
-  cv_.wait(lock, [&] { return outstanding_ == 0; });
-}
-
 std::size_t QuestionBatch::Add(std::string_view name, dns::RecordType type) {
-  Slot* slot;
-  {
-    std::lock_guard lock(mu_);
-    slot = &slots_.emplace_back();
-    ++outstanding_;
-  }
-  // Outside the lock: a cache hit runs the callback right here.
-  resolver_.Query(name, type, [this, slot](const dns::Answer& a) {
-    bool wake;
-    {
-      std::lock_guard lock(mu_);
-      slot->answer = a;
-      slot->done = true;
-      wake = awaited_ == slot;
-    }
-    // Outside the lock, so the owner does not wake up only to wait for it; the batch cannot die
-    // before outstanding_ drops below.
-    if (wake) cv_.notify_one();
-    std::lock_guard lock(mu_);
-    if (--outstanding_ == 0 && draining_) cv_.notify_one();
-  });
-  return size_++;
+  slots_.push_back({std::string(name), type, {}});
+  return slots_.size() - 1;
 }
 
 const dns::Answer& QuestionBatch::Get(std::size_t index) {
-  std::unique_lock lock(mu_);
-  Slot& slot = slots_[index];
-  if (!slot.done) {
-    awaited_ = &slot;
-    cv_.wait(lock, [&] { return slot.done; });
-    awaited_ = nullptr;
+  assert(index < slots_.size());
+  if (index >= answered_) {
+    std::vector<dns::Question> questions;
+    questions.reserve(slots_.size() - answered_);
+    for (std::size_t i = answered_; i < slots_.size(); ++i) {
+      questions.push_back({slots_[i].name, slots_[i].type});
+    }
+    std::vector<dns::Answer> answers = resolver_.ResolveAll(questions);
+    for (std::size_t i = answered_; i < slots_.size(); ++i) {
+      slots_[i].answer = std::move(answers[i - answered_]);
+    }
+    answered_ = slots_.size();
   }
-  return slot.answer;
+  return slots_[index].answer;
 }
 
 }  // namespace mdo::checks

@@ -1,13 +1,13 @@
-// Waiting for DNS answers without a promise/future pair per question. A check asks its
-// independent questions together through a QuestionBatch and sleeps once, until the answer it
-// needs next is in (the rest of the burst usually is too); Ask() is the one-question form. Both
-// answer cache hits (callbacks run inside Query) without any allocation or thread hand-off.
+// Asking DNS questions from a check. A check adds its independent questions to a QuestionBatch
+// and takes the answers in any order: the questions go out together, in one
+// Resolver::ResolveAll, at the first Get() that needs one of them (on the wire resolver,
+// exchanged on the checking thread: one burst out, one wake-up for the answers). Ask() is the
+// one-question form.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
+#include <string>
 #include <string_view>
 
 #include "dns/resolver.h"
@@ -18,35 +18,30 @@ namespace mdo::checks {
 // calling thread).
 dns::Answer Ask(dns::Resolver& resolver, std::string_view name, dns::RecordType type);
 
-// Questions asked at once, answers taken in any order. Not thread-safe: one thread asks and
-// takes; answers may arrive on any thread. The destructor waits for answers still due, since
-// their callbacks refer to the batch.
+// Questions asked together, answers taken in any order. One thread adds and takes. Questions
+// added after a Get() go out at the next Get() that needs one of them.
 class QuestionBatch {
  public:
   explicit QuestionBatch(dns::Resolver& resolver) : resolver_(resolver) {}
-  ~QuestionBatch();
   QuestionBatch(const QuestionBatch&) = delete;
   QuestionBatch& operator=(const QuestionBatch&) = delete;
 
-  // Sends the question now; returns its index for Get().
+  // Queues the question; returns its index for Get().
   std::size_t Add(std::string_view name, dns::RecordType type);
-  // The answer to question `index`, waiting for it if needed. Valid until the batch dies.
+  // The answer to question `index`, asking every queued question first if it is one of them.
+  // Valid until the batch dies.
   const dns::Answer& Get(std::size_t index);
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return slots_.size(); }
 
  private:
   struct Slot {
+    std::string name;
+    dns::RecordType type;
     dns::Answer answer;
-    bool done = false;
   };
   dns::Resolver& resolver_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Slot> slots_;  // a deque: slots keep their address while more are added
-  std::size_t size_ = 0;
-  std::size_t outstanding_ = 0;
-  const Slot* awaited_ = nullptr;  // the slot the owner sleeps for, or nullptr
-  bool draining_ = false;          // the destructor waits for outstanding_ == 0
+  std::deque<Slot> slots_;    // a deque: answers keep their address while more are added
+  std::size_t answered_ = 0;  // slots_[0, answered_) hold their answers
 };
 
 }  // namespace mdo::checks

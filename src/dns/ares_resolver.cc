@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <cerrno>
@@ -44,6 +45,18 @@ inline void CpuRelax() {
 #elif defined(__aarch64__)
   asm volatile("yield");
 #endif
+}
+
+// A random query ID. Drawn from arc4random_buf() 256 at a time: glibc's arc4random() makes a
+// getrandom() system call on every call, ~2% of a fleet pass's CPU.
+std::uint16_t NextQueryId() {
+  thread_local std::array<std::uint16_t, 256> ids;
+  thread_local std::size_t next = ids.size();
+  if (next == ids.size()) {
+    arc4random_buf(ids.data(), sizeof ids);
+    next = 0;
+  }
+  return ids[next++];
 }
 
 Status InitAresLibrary() {
@@ -135,58 +148,15 @@ class AresResolver::Impl {
     return {};
   }
 
-  // The question exchanged over UDP on the calling thread, trying the servers in turn as c-ares
-  // does (the wait doubles on each round over the list), or nullopt when the answer needs what
-  // only c-ares does: TCP after a truncated answer, a retry without EDNS after FORMERR or
-  // NOTIMP, or a name c-ares cannot encode (its error message is the one to give).
-  std::optional<Answer> Exchange(const std::string& name, RecordType type) {
-    unsigned char* raw = nullptr;
-    int raw_size = 0;
-    const auto id = static_cast<unsigned short>(arc4random() & 0xffff);
-    if (ares_create_query(name.c_str(), kClassIn, static_cast<int>(type), id, /*rd=*/1, &raw,
-                          &raw_size, options_.edns_udp_size) != ARES_SUCCESS) {
-      return std::nullopt;
-    }
-    const std::vector<std::uint8_t> query(raw, raw + raw_size);
-    ares_free_string(raw);
-    const std::size_t question_end = QuestionEnd(query);
-    if (question_end == 0) return std::nullopt;
-
-    int timeouts = 0;
-    bool refused = false;
-    for (int round = 0; round < options_.attempts; ++round) {
-      for (std::size_t server = 0; server < options_.servers.size(); ++server) {
-        DirectSocket socket = TakeSocket(server);
-        if (socket.fd < 0) return std::nullopt;
-        TryResult result = Try(direct_sockets_[server], socket, query, question_end, WaitMs(round));
-        switch (result.kind) {
-          case TryResult::kAnswer: {
-            // Read before the socket goes back: the message is in its buffer.
-            const std::uint8_t flags = result.message[2];
-            const std::uint8_t rcode = result.message[3] & 0x0f;
-            std::optional<Answer> answer;
-            if ((flags & 0x02) == 0 && rcode != 1 /* FORMERR */ && rcode != 4 /* NOTIMP */) {
-              answer = AnswerFromMessage(result.message, name, type, servers_text_);
-            }
-            GiveBackSocket(server, std::move(socket), true);
-            return answer;
-          }
-          case TryResult::kTimeout:
-            ++timeouts;
-            break;
-          case TryResult::kRefused:
-          case TryResult::kBroken:
-            refused = true;
-            break;
-        }
-        GiveBackSocket(server, std::move(socket), result.kind != TryResult::kBroken);
-      }
-    }
-    Request request;
-    request.name = name;
-    request.type = type;
-    return MakeAnswer(request, timeouts > 0 || !refused ? ARES_ETIMEOUT : ARES_ECONNREFUSED,
-                      timeouts, nullptr, 0);
+  // The questions exchanged over UDP on the calling thread, each trying the servers in turn as
+  // c-ares does (the wait doubles on each round over the list). An answer is nullopt when it
+  // needs what only c-ares does: TCP after a truncated answer, a retry without EDNS after FORMERR
+  // or NOTIMP, or a name c-ares cannot encode (its error message is the one to give). Names must
+  // be normalised.
+  std::vector<std::optional<Answer>> ExchangeAll(std::span<const Question> questions) {
+    Exchange exchange(*this, questions);
+    exchange.Run();
+    return exchange.TakeResults();
   }
 
   void Query(std::string_view name, RecordType type, Callback done) {
@@ -271,11 +241,6 @@ class AresResolver::Impl {
     pool.rtt_us.store(old == 0 ? us : (7 * old + us) / 8, std::memory_order_relaxed);
   }
 
-  struct TryResult {
-    enum Kind { kAnswer, kTimeout, kRefused, kBroken } kind = kTimeout;
-    std::span<const std::uint8_t> message;  // kAnswer: in the socket's buffer
-  };
-
   DirectSocket TakeSocket(std::size_t server) {
     SocketPool& pool = direct_sockets_[server];
     {
@@ -344,74 +309,277 @@ class AresResolver::Impl {
     return at <= query.size() ? at : 0;
   }
 
-  // One send and the wait for its answer. Datagrams that are not the answer (a late answer to an
-  // earlier try on this socket, a wrong ID, another question) are skipped, as c-ares does.
-  TryResult Try(SocketPool& pool, DirectSocket& socket, const std::vector<std::uint8_t>& query,
-                std::size_t question_end, int wait_ms) {
-    TryResult result;
-    if (::send(socket.fd, query.data(), query.size(), 0) < 0) {
-      result.kind = errno == ECONNREFUSED ? TryResult::kRefused : TryResult::kBroken;
-      return result;
-    }
-    const auto sent = std::chrono::steady_clock::now();
-    const auto deadline = sent + std::chrono::milliseconds(wait_ms);
-    // Spin only while a slot is free (one per two CPUs); the others sleep at once.
-    std::chrono::steady_clock::time_point spin_until = sent;
-    bool spinning = false;
-    if (auto spin = SpinFor(pool); spin.count() > 0) {
-      if (spinners_.fetch_add(1, std::memory_order_relaxed) < max_spinners_) {
-        spinning = true;
-        spin_until = sent + spin;
-      } else {
-        spinners_.fetch_sub(1, std::memory_order_relaxed);
+  // One caller's batch on the wire: each question is sent on a connected socket to its current
+  // server (one socket per server, taken from the pool for the batch), at most kWindow on the
+  // wire per socket, and the answers are read as they come, in any order. A question that times
+  // out or is refused moves on to its next try (the next server, then the next round with twice
+  // the wait). Datagrams that are not an answer to a question on the wire (a late answer to an
+  // earlier try or an earlier user of the socket, a wrong ID, another question) are skipped, as
+  // c-ares does.
+  class Exchange {
+   public:
+    Exchange(Impl& impl, std::span<const Question> questions)
+        : impl_(impl),
+          servers_(impl.options_.servers.size()),
+          results_(questions.size()),
+          pending_(questions.size()),
+          sockets_(servers_) {
+      for (std::size_t i = 0; i < questions.size(); ++i) {
+        Pending& p = pending_[i];
+        p.name = questions[i].name;
+        p.type = questions[i].type;
+        if (Encode(p)) ready_.push_back(i);  // else nullopt: c-ares gives the error
       }
     }
-    auto stop_spinning = [&] {
-      if (spinning) spinners_.fetch_sub(1, std::memory_order_relaxed);
-      spinning = false;
+
+    ~Exchange() {
+      for (std::size_t server = 0; server < servers_; ++server) {
+        BatchSocket& s = sockets_[server];
+        if (s.socket.fd >= 0) impl_.GiveBackSocket(server, std::move(s.socket), true);
+      }
+      StopSpinning();
+    }
+
+    void Run() {
+      while (true) {
+        SendReady();
+        if (on_wire_ == 0 && ready_.empty()) return;
+        if (ReceiveAll()) continue;
+        if (ExpireDue()) continue;
+        Wait();
+      }
+    }
+
+    std::vector<std::optional<Answer>> TakeResults() { return std::move(results_); }
+
+   private:
+    static constexpr std::size_t kWindow = 64;  // per socket: a burst fits the receive buffer
+    using Clock = std::chrono::steady_clock;
+
+    struct Pending {
+      std::string_view name;
+      RecordType type = RecordType::kA;
+      std::vector<std::uint8_t> query;
+      std::size_t question_end = 0;
+      int tries = 0;  // tries that ended (timed out, refused)
+      int timeouts = 0;
+      bool refused = false;
+      Clock::time_point sent, deadline;
     };
-    for (;;) {
-      ssize_t n = ::recv(socket.fd, socket.buffer.get(), kDatagramMax, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == ECONNREFUSED) {
-          stop_spinning();
-          result.kind = TryResult::kRefused;
-          return result;
+    struct BatchSocket {
+      DirectSocket socket;
+      std::vector<std::size_t> on_wire;  // indexes of questions sent here and not yet answered
+    };
+
+    bool Encode(Pending& p) {
+      unsigned char* raw = nullptr;
+      int raw_size = 0;
+      const std::string name(p.name);  // c-ares wants it NUL-terminated
+      const unsigned short id = NextQueryId();
+      if (ares_create_query(name.c_str(), kClassIn, static_cast<int>(p.type), id, /*rd=*/1, &raw,
+                            &raw_size, impl_.options_.edns_udp_size) != ARES_SUCCESS) {
+        return false;
+      }
+      p.query.assign(raw, raw + raw_size);
+      ares_free_string(raw);
+      p.question_end = QuestionEnd(p.query);
+      return p.question_end != 0;
+    }
+
+    std::size_t ServerOf(const Pending& p) const {
+      return static_cast<std::size_t>(p.tries) % servers_;
+    }
+
+    // Sends ready questions while their sockets have room.
+    void SendReady() {
+      std::size_t blocked = 0;  // questions left in the queue because their socket is full
+      while (ready_.size() > blocked) {
+        const std::size_t i = ready_.front();
+        ready_.pop_front();
+        Pending& p = pending_[i];
+        const std::size_t server = ServerOf(p);
+        BatchSocket& s = sockets_[server];
+        if (s.on_wire.size() >= kWindow) {
+          ready_.push_back(i);
+          ++blocked;
+          continue;
         }
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          stop_spinning();
-          result.kind = TryResult::kBroken;
-          return result;
+        if (s.socket.fd < 0) {
+          s.socket = impl_.TakeSocket(server);
+          // No socket to this server could be made: c-ares takes the question over.
+          if (s.socket.fd < 0) continue;  // leaves results_[i] empty
         }
-        if (spinning) {
-          if (std::chrono::steady_clock::now() < spin_until) {
-            CpuRelax();
+        if (::send(s.socket.fd, p.query.data(), p.query.size(), 0) < 0) {
+          const bool refused = errno == ECONNREFUSED;
+          NextTry(i, /*timed_out=*/false);
+          if (!refused) DropSocket(server, /*reusable=*/false);
+          continue;
+        }
+        p.sent = Clock::now();
+        p.deadline = p.sent + std::chrono::milliseconds(impl_.WaitMs(p.tries / servers_));
+        s.on_wire.push_back(i);
+        ++on_wire_;
+        sent_since_wait_ = true;
+      }
+    }
+
+    // Reads every datagram waiting on the sockets with questions on the wire; true if any
+    // question was settled (answered, refused, broken).
+    bool ReceiveAll() {
+      bool settled = false;
+      for (std::size_t server = 0; server < servers_; ++server) {
+        BatchSocket& s = sockets_[server];
+        while (!s.on_wire.empty()) {
+          ssize_t n = ::recv(s.socket.fd, s.socket.buffer.get(), kDatagramMax, 0);
+          if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+            // Refused (an ICMP error for an earlier datagram) or worse: every question on the
+            // wire here moves on, as c-ares does when it drops a server's connection.
+            DropSocket(server, /*reusable=*/errno == ECONNREFUSED);
+            settled = true;
+            break;
+          }
+          std::span<const std::uint8_t> message(s.socket.buffer.get(), static_cast<std::size_t>(n));
+          for (std::size_t k = 0; k < s.on_wire.size(); ++k) {
+            const std::size_t i = s.on_wire[k];
+            Pending& p = pending_[i];
+            if (!IsAnswerTo(message, p.query, p.question_end)) continue;
+            s.on_wire[k] = s.on_wire.back();
+            s.on_wire.pop_back();
+            --on_wire_;
+            RecordRoundTrip(impl_.direct_sockets_[server], Clock::now() - p.sent);
+            // Parsed now: the next datagram overwrites the socket's buffer.
+            const std::uint8_t flags = message[2];
+            const std::uint8_t rcode = message[3] & 0x0f;
+            if ((flags & 0x02) == 0 && rcode != 1 /* FORMERR */ && rcode != 4 /* NOTIMP */) {
+              results_[i] = AnswerFromMessage(message, p.name, p.type, impl_.servers_text_);
+            }  // else nullopt: c-ares retries it (TCP, or without EDNS)
+            settled = true;
+            break;
+          }
+        }
+      }
+      return settled;
+    }
+
+    // Moves questions whose wait is over to their next try; true if there were any.
+    bool ExpireDue() {
+      const Clock::time_point now = Clock::now();
+      bool expired = false;
+      for (BatchSocket& s : sockets_) {
+        for (std::size_t k = 0; k < s.on_wire.size();) {
+          const std::size_t i = s.on_wire[k];
+          if (pending_[i].deadline > now) {
+            ++k;
             continue;
           }
-          stop_spinning();
+          s.on_wire[k] = s.on_wire.back();
+          s.on_wire.pop_back();
+          --on_wire_;
+          NextTry(i, /*timed_out=*/true);
+          expired = true;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-        if (left <= 0) return result;  // kTimeout
-        pollfd fd{socket.fd, POLLIN, 0};
-        if (::poll(&fd, 1, static_cast<int>(left) + 1) < 0 && errno != EINTR) {
-          result.kind = TryResult::kBroken;
-          return result;
-        }
-        continue;
       }
-      std::span<const std::uint8_t> message(socket.buffer.get(), static_cast<std::size_t>(n));
-      if (IsAnswerTo(message, query, question_end)) {
-        stop_spinning();
-        RecordRoundTrip(pool, std::chrono::steady_clock::now() - sent);
-        result.kind = TryResult::kAnswer;
-        result.message = message;
-        return result;
+      return expired;
+    }
+
+    void NextTry(std::size_t i, bool timed_out) {
+      Pending& p = pending_[i];
+      if (timed_out) {
+        ++p.timeouts;
+      } else {
+        p.refused = true;
+      }
+      ++p.tries;
+      if (p.tries < impl_.options_.attempts * static_cast<int>(servers_)) {
+        ready_.push_back(i);
+        return;
+      }
+      Request request;
+      request.name = std::string(p.name);
+      request.type = p.type;
+      results_[i] = impl_.MakeAnswer(
+          request, p.timeouts > 0 || !p.refused ? ARES_ETIMEOUT : ARES_ECONNREFUSED, p.timeouts,
+          nullptr, 0);
+    }
+
+    // Until a socket is readable or the earliest deadline; first polling them for a short while
+    // when the server is near (SpinFor) and a spinning slot is free.
+    void Wait() {
+      if (sent_since_wait_) {
+        sent_since_wait_ = false;
+        StopSpinning();
+        std::chrono::microseconds spin(0);
+        for (std::size_t server = 0; server < servers_; ++server) {
+          if (!sockets_[server].on_wire.empty()) {
+            spin = std::max(spin, impl_.SpinFor(impl_.direct_sockets_[server]));
+          }
+        }
+        if (spin.count() > 0) {
+          if (impl_.spinners_.fetch_add(1, std::memory_order_relaxed) < impl_.max_spinners_) {
+            spinning_ = true;
+            spin_until_ = Clock::now() + spin;
+          } else {
+            impl_.spinners_.fetch_sub(1, std::memory_order_relaxed);
+          }
+        }
+      }
+      if (spinning_) {
+        if (Clock::now() < spin_until_) {
+          CpuRelax();
+          return;  // Run() reads the sockets again
+        }
+        StopSpinning();
+      }
+      Clock::time_point earliest = Clock::time_point::max();
+      std::vector<pollfd> fds;
+      for (BatchSocket& s : sockets_) {
+        if (s.on_wire.empty()) continue;
+        fds.push_back({s.socket.fd, POLLIN, 0});
+        for (std::size_t i : s.on_wire) earliest = std::min(earliest, pending_[i].deadline);
+      }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(earliest - Clock::now()).count();
+      if (left < 0) return;
+      if (::poll(fds.data(), fds.size(), static_cast<int>(left) + 1) < 0 && errno != EINTR) {
+        // Cannot wait on these sockets: their questions move on to fresh ones.
+        for (std::size_t server = 0; server < servers_; ++server) {
+          if (!sockets_[server].on_wire.empty()) DropSocket(server, /*reusable=*/false);
+        }
       }
     }
-  }
+
+    // Every question on the wire to `server` moves on to its next try; the socket goes back to
+    // the pool (or is closed) and the next send takes another.
+    void DropSocket(std::size_t server, bool reusable) {
+      BatchSocket& s = sockets_[server];
+      std::vector<std::size_t> moved;
+      moved.swap(s.on_wire);
+      on_wire_ -= moved.size();
+      for (std::size_t i : moved) NextTry(i, /*timed_out=*/false);
+      if (!reusable) {
+        impl_.GiveBackSocket(server, std::move(s.socket), false);
+        s.socket = DirectSocket();
+      }
+    }
+
+    void StopSpinning() {
+      if (spinning_) impl_.spinners_.fetch_sub(1, std::memory_order_relaxed);
+      spinning_ = false;
+    }
+
+    Impl& impl_;
+    const std::size_t servers_;
+    std::vector<std::optional<Answer>> results_;
+    std::vector<Pending> pending_;
+    std::vector<BatchSocket> sockets_;
+    std::deque<std::size_t> ready_;  // questions to send on their next try
+    std::size_t on_wire_ = 0;
+    bool sent_since_wait_ = false;
+    bool spinning_ = false;
+    Clock::time_point spin_until_;
+  };
 
   // Same ID, a response, one question equal to ours (names compared without case, as the
   // 0x20 bit may differ).
@@ -664,10 +832,33 @@ void AresResolver::Query(std::string_view name, RecordType type, Callback done) 
 }
 
 Answer AresResolver::Resolve(std::string_view name, RecordType type) {
-  if (std::optional<Answer> answer = impl_->Exchange(NormalizeDnsName(name), type)) {
-    return std::move(*answer);
+  const Question question{name, type};
+  return std::move(ResolveAll(std::span(&question, 1)).front());
+}
+
+std::vector<Answer> AresResolver::ResolveAll(std::span<const Question> questions) {
+  std::vector<std::string> names;
+  names.reserve(questions.size());
+  std::vector<Question> normalised;
+  normalised.reserve(questions.size());
+  for (const Question& q : questions) {
+    names.push_back(NormalizeDnsName(q.name));
+    normalised.push_back({names.back(), q.type});
   }
-  return Resolver::Resolve(name, type);  // through c-ares on the loop thread
+  std::vector<std::optional<Answer>> exchanged = impl_->ExchangeAll(normalised);
+  // What the caller's thread could not settle goes through c-ares on the loop thread, together.
+  std::vector<Question> rest;
+  for (std::size_t i = 0; i < exchanged.size(); ++i) {
+    if (!exchanged[i]) rest.push_back(normalised[i]);
+  }
+  std::vector<Answer> rest_answers = Resolver::ResolveAll(rest);
+  std::vector<Answer> answers;
+  answers.reserve(questions.size());
+  std::size_t next_rest = 0;
+  for (std::optional<Answer>& answer : exchanged) {
+    answers.push_back(answer ? std::move(*answer) : std::move(rest_answers[next_rest++]));
+  }
+  return answers;
 }
 
 const std::string& AresResolver::servers_text() const { return impl_->servers_text(); }

@@ -40,6 +40,9 @@ class AresResolver : public Resolver {
   // anyway pays one send and one receive, not a hand-off to the loop thread and back. Truncated
   // answers, FORMERR and NOTIMP go on through Query (TCP, the retry without EDNS).
   Answer Resolve(std::string_view name, RecordType type) override;
+  // The same for a batch: every question sent at once on the calling thread (at most 64 on the
+  // wire per server), the answers read as they arrive, so a burst costs one wake-up.
+  std::vector<Answer> ResolveAll(std::span<const Question> questions) override;
 
   // The servers in use, for messages and logs ("127.0.0.1:53, [::1]:53").
   const std::string& servers_text() const;

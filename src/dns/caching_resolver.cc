@@ -1,6 +1,7 @@
 #include "dns/caching_resolver.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -417,6 +418,66 @@ Answer CachingResolver::Resolve(std::string_view name, RecordType type) {
   Answer answer = upstream_->Resolve(key.name, type);
   State::Complete(state, key, answer, 1);
   return answer;
+}
+
+std::vector<Answer> CachingResolver::ResolveAll(std::span<const Question> questions) {
+  std::vector<Answer> answers(questions.size());
+  std::vector<Key> keys;
+  keys.reserve(questions.size());
+  std::vector<std::size_t> misses;  // indexes this thread asks the upstream
+  // Questions another asker has on the wire: their answers come through callbacks, counted here.
+  struct Joined {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t left = 0;
+  };
+  std::shared_ptr<Joined> joined;
+  std::shared_ptr<State> state = state_;
+  {
+    std::lock_guard lock(state->mu);
+    for (std::size_t i = 0; i < questions.size(); ++i) {
+      keys.push_back({NormalizeDnsName(questions[i].name), questions[i].type});
+      const Key& key = keys.back();
+      ++state->stats.queries;
+      auto waiting = state->in_flight.find(key);
+      if (waiting == state->in_flight.end()) {
+        if (std::optional<Answer> hit = state->TakeHit(key.name, key.type)) {
+          answers[i] = std::move(*hit);
+          continue;
+        }
+        state->in_flight.try_emplace(key);
+        ++state->stats.upstream_queries;
+        misses.push_back(i);
+        continue;
+      }
+      // On the wire already (maybe asked earlier in this very batch): join it.
+      ++state->stats.deduplicated;
+      if (!joined) joined = std::make_shared<Joined>();
+      ++joined->left;
+      waiting->second.push_back([&answers, i, joined](const Answer& answer) {
+        answers[i] = answer;
+        std::lock_guard joined_lock(joined->mu);
+        if (--joined->left == 0) joined->cv.notify_one();
+      });
+    }
+  }
+  if (!misses.empty()) {
+    std::vector<Question> asked;
+    asked.reserve(misses.size());
+    for (std::size_t i : misses) asked.push_back({keys[i].name, keys[i].type});
+    // This thread asks the upstream and waits for it; others asking meanwhile join in_flight.
+    std::vector<Answer> upstream_answers = upstream_->ResolveAll(asked);
+    for (std::size_t k = 0; k < misses.size(); ++k) {
+      const std::size_t i = misses[k];
+      State::Complete(state, keys[i], upstream_answers[k], 1);
+      answers[i] = std::move(upstream_answers[k]);
+    }
+  }
+  if (joined) {
+    std::unique_lock lock(joined->mu);
+    joined->cv.wait(lock, [&] { return joined->left == 0; });
+  }
+  return answers;
 }
 
 ResolverStats CachingResolver::stats() const {

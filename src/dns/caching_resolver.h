@@ -65,6 +65,9 @@ class CachingResolver : public Resolver {
   // A hit is answered at once; a miss is asked with the upstream's Resolve on this thread (the
   // wire resolver's cheap path), while concurrent askers of the same question still share it.
   Answer Resolve(std::string_view name, RecordType type) override;
+  // Hits are answered at once; the misses go to the upstream's ResolveAll together, on this
+  // thread; a question already on the wire (for another asker) is joined and waited for.
+  std::vector<Answer> ResolveAll(std::span<const Question> questions) override;
 
   ResolverStats stats() const;
   // Forgets every cached answer (questions in flight are not affected).

@@ -1,7 +1,9 @@
 #include "dns/resolver.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 namespace mdo::dns {
 
@@ -85,6 +87,31 @@ Answer Resolver::Resolve(std::string_view name, RecordType type) {
   Answer out = std::move(state->answer);
   release(state);
   return out;
+}
+
+std::vector<Answer> Resolver::ResolveAll(std::span<const Question> questions) {
+  std::vector<Answer> answers(questions.size());
+  if (questions.empty()) return answers;
+  // Shared with the callbacks: the last one may still be notifying when the asker wakes up.
+  struct Latch {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t left = 0;
+  };
+  auto latch = std::make_shared<Latch>();
+  latch->left = questions.size();
+  for (std::size_t i = 0; i < questions.size(); ++i) {
+    // Each callback writes its own slot before it counts down, so once the count is zero no
+    // callback touches `answers` again.
+    Query(questions[i].name, questions[i].type, [&answers, i, latch](const Answer& a) {
+      answers[i] = a;
+      std::lock_guard lock(latch->mu);
+      if (--latch->left == 0) latch->cv.notify_one();
+    });
+  }
+  std::unique_lock lock(latch->mu);
+  latch->cv.wait(lock, [&] { return latch->left == 0; });
+  return answers;
 }
 
 }  // namespace mdo::dns

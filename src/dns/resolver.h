@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,12 @@ struct Answer {
   const std::string& canonical_name() const;
 };
 
+// One question of a batch (Resolver::ResolveAll); the name is the caller's, read during the call.
+struct Question {
+  std::string_view name;
+  RecordType type = RecordType::kA;
+};
+
 class Resolver {
  public:
   using Callback = std::function<void(const Answer&)>;
@@ -90,6 +97,13 @@ class Resolver {
   // with no hand-off to its loop thread and back (three context switches per question, most of
   // an SPF evaluation's cost). The answer is the same either way.
   virtual Answer Resolve(std::string_view name, RecordType type);
+
+  // Asks every question at once and waits for all the answers: the result's i-th answer is the
+  // answer to questions[i]. The default asks Query for each and sleeps until every callback ran.
+  // The wire resolver overrides it to exchange the whole batch on the calling thread (one send
+  // per question, then the answers as they come, one wake-up for a burst of them) and the cache
+  // to answer its hits and pass only the misses on. The answers are the same either way.
+  virtual std::vector<Answer> ResolveAll(std::span<const Question> questions);
 
   // Convenience wrapper over Query.
   std::future<Answer> QueryAsync(std::string_view name, RecordType type);

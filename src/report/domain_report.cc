@@ -6,6 +6,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <tuple>
 #include <utility>
 
@@ -61,77 +63,111 @@ CheckBlock FromResult(const R& result, nlohmann::json json) {
 // The checks' first questions, asked together before any check runs: their answers then come
 // back in one burst (one round trip, one wake-up) instead of one per check, and a question several
 // checks ask (the SPF record, once for the analysis and once per sender) is answered from here.
-// Every other question passes straight through.
+// Questions queued with Ask() go out with the next batch anyone asks through this resolver (or
+// Flush()), so reverse DNS's first questions ride along with the blacklist lookups. Every other
+// question passes straight through.
 class FirstQuestions : public dns::Resolver {
  public:
   explicit FirstQuestions(dns::Resolver& next) : next_(next) {}
-  // Callbacks of questions still on the wire refer to this object.
-  ~FirstQuestions() override {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return outstanding_ == 0; });
-  }
 
-  // Sends the question now, unless it was already asked.
+  // Queues the question, unless it was already asked.
   void Ask(std::string name, dns::RecordType type) {
-    Entry* entry;
-    {
-      std::lock_guard lock(mu_);
-      if (Find(name, type)) return;
-      entry = &entries_.emplace_back();
-      entry->name = std::move(name);
-      entry->type = type;
-      ++outstanding_;
-    }
-    next_.Query(entry->name, type, [this, entry](const dns::Answer& answer) {
-      std::vector<Callback> waiters;
-      {
-        std::lock_guard lock(mu_);
-        entry->answer = answer;
-        entry->done = true;
-        waiters.swap(entry->waiters);
-      }
-      // The answer no longer changes; the count drops only after the waiters ran.
-      for (Callback& waiter : waiters) waiter(entry->answer);
-      std::lock_guard lock(mu_);
-      if (--outstanding_ == 0) cv_.notify_all();
-    });
+    std::lock_guard lock(mu_);
+    if (Find(name, type)) return;
+    Entry& entry = entries_.emplace_back();
+    entry.name = std::move(name);
+    entry.type = type;
   }
 
+  // Asks every queued question now and waits for the answers.
+  void Flush() { ResolveAll({}); }
+
+  // Answered here once answered; otherwise passed on (the cache joins a question on the wire).
   void Query(std::string_view name, dns::RecordType type, Callback done) override {
-    Entry* entry;
+    std::optional<dns::Answer> answer;
     {
       std::lock_guard lock(mu_);
-      entry = Find(name, type);
-      if (entry && !entry->done) {
-        entry->waiters.push_back(std::move(done));
-        return;
+      if (Entry* entry = Find(name, type); entry && entry->state == State::kAnswered) {
+        answer = entry->answer;
       }
     }
-    if (entry) {
-      done(entry->answer);
+    if (answer) {
+      done(*answer);
     } else {
       next_.Query(name, type, std::move(done));
     }
   }
 
-  // A question not asked up front goes to the next resolver's Resolve (on the wire resolver,
-  // exchanged on this thread); one asked up front is waited for here.
   dns::Answer Resolve(std::string_view name, dns::RecordType type) override {
-    bool asked_up_front;
+    const dns::Question question{name, type};
+    return std::move(ResolveAll(std::span(&question, 1)).front());
+  }
+
+  // The questions, with every queued one, in one batch to the next resolver; those another
+  // thread is asking now are waited for.
+  std::vector<dns::Answer> ResolveAll(std::span<const dns::Question> questions) override {
+    constexpr std::size_t kQueuedOnly = static_cast<std::size_t>(-1);
+    std::vector<dns::Answer> answers(questions.size());
+    std::vector<dns::Question> asked;
+    std::vector<Entry*> asked_entries;   // null: not an up-front question
+    std::vector<std::size_t> asked_for;  // index in `questions`, or kQueuedOnly
+    std::vector<std::pair<std::size_t, Entry*>> awaited;
     {
       std::lock_guard lock(mu_);
-      asked_up_front = Find(name, type) != nullptr;
+      auto ask = [&](Entry* entry, dns::Question question, std::size_t index) {
+        if (entry) entry->state = State::kAsking;
+        asked.push_back(question);
+        asked_entries.push_back(entry);
+        asked_for.push_back(index);
+      };
+      for (std::size_t i = 0; i < questions.size(); ++i) {
+        Entry* entry = Find(questions[i].name, questions[i].type);
+        if (entry == nullptr) {
+          ask(nullptr, questions[i], i);
+        } else if (entry->state == State::kAnswered) {
+          answers[i] = entry->answer;
+        } else if (entry->state == State::kAsking) {
+          awaited.emplace_back(i, entry);  // by another thread, or earlier in this batch
+        } else {
+          ask(entry, {entry->name, entry->type}, i);
+        }
+      }
+      for (Entry& entry : entries_) {
+        if (entry.state == State::kQueued) ask(&entry, {entry.name, entry.type}, kQueuedOnly);
+      }
     }
-    return asked_up_front ? Resolver::Resolve(name, type) : next_.Resolve(name, type);
+    if (!asked.empty()) {
+      std::vector<dns::Answer> got = next_.ResolveAll(asked);
+      {
+        std::lock_guard lock(mu_);
+        for (std::size_t k = 0; k < asked.size(); ++k) {
+          if (asked_entries[k] == nullptr) continue;
+          asked_entries[k]->answer = got[k];
+          asked_entries[k]->state = State::kAnswered;
+        }
+      }
+      cv_.notify_all();
+      for (std::size_t k = 0; k < asked.size(); ++k) {
+        if (asked_for[k] != kQueuedOnly) answers[asked_for[k]] = std::move(got[k]);
+      }
+    }
+    if (!awaited.empty()) {
+      std::unique_lock lock(mu_);
+      for (auto& [index, entry] : awaited) {
+        cv_.wait(lock, [entry = entry] { return entry->state == State::kAnswered; });
+        answers[index] = entry->answer;
+      }
+    }
+    return answers;
   }
 
  private:
+  enum class State { kQueued, kAsking, kAnswered };
   struct Entry {
     std::string name;
     dns::RecordType type = dns::RecordType::kA;
-    bool done = false;
+    State state = State::kQueued;
     dns::Answer answer;
-    std::vector<Callback> waiters;
   };
   Entry* Find(std::string_view name, dns::RecordType type) {
     for (Entry& e : entries_) {
@@ -144,7 +180,6 @@ class FirstQuestions : public dns::Resolver {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Entry> entries_;  // a deque: entries keep their address while more are added
-  std::size_t outstanding_ = 0;
 };
 
 std::vector<net::IpAddress> Addresses(const checks::mx::MxCheckResult& mx) {
@@ -217,6 +252,7 @@ DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
     }
 #endif
     if (selected(CheckKind::kMx) || want_rdns || want_bl) resolver.Ask(name, dns::RecordType::kMx);
+    resolver.Flush();
   }
 
   std::shared_ptr<CheckPool::Job> spf, dkim, dmarc;

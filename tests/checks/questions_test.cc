@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -80,35 +81,66 @@ TEST(Questions, AskWaitsForAnAnswerFromAnotherThread) {
   answering.join();
 }
 
-TEST(Questions, BatchSendsEverythingBeforeWaitingAndKeepsOrder) {
-  HeldResolver r;
-  std::thread answering;
-  {
-    QuestionBatch batch(r);
-    EXPECT_EQ(batch.Add("a.example", RecordType::kA), 0u);
-    EXPECT_EQ(batch.Add("b.example", RecordType::kTxt), 1u);
-    EXPECT_EQ(batch.Add("c.example", RecordType::kMx), 2u);
-    EXPECT_EQ(r.held(), 3u);  // all three on the wire before any answer
-    answering = r.Release();  // answers c, b, a
-    EXPECT_EQ(batch.Get(0).name, "a.example");
-    EXPECT_EQ(batch.Get(2).name, "c.example");
-    EXPECT_EQ(batch.Get(1).type, RecordType::kTxt);
-    EXPECT_EQ(batch.size(), 3u);
+// Answers from memory, and records the batches ResolveAll receives.
+class BatchRecordingResolver : public dns::MemoryResolver {
+ public:
+  std::vector<Answer> ResolveAll(std::span<const dns::Question> questions) override {
+    std::vector<std::string> batch;
+    for (const dns::Question& q : questions) batch.push_back(std::string(q.name));
+    batches.push_back(std::move(batch));
+    return MemoryResolver::ResolveAll(questions);
   }
-  answering.join();
+  std::vector<std::vector<std::string>> batches;
+};
+
+TEST(Questions, BatchSendsItsQuestionsTogetherAtTheFirstGet) {
+  BatchRecordingResolver r;
+  r.Add("a.example", RecordType::kA, "192.0.2.1");
+  r.Add("c.example", RecordType::kTxt, "c");
+  QuestionBatch batch(r);
+  EXPECT_EQ(batch.Add("a.example", RecordType::kA), 0u);
+  EXPECT_EQ(batch.Add("b.example", RecordType::kA), 1u);
+  EXPECT_EQ(batch.Add("c.example", RecordType::kTxt), 2u);
+  EXPECT_TRUE(r.batches.empty());  // nothing asked before an answer is needed
+  EXPECT_EQ(batch.Get(2).records, std::vector<std::string>{"c"});
+  EXPECT_EQ(r.batches,
+            (std::vector<std::vector<std::string>>{{"a.example", "b.example", "c.example"}}));
+  EXPECT_EQ(batch.Get(0).records, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(batch.Get(1).outcome, Outcome::kNxDomain);
+  EXPECT_EQ(r.batches.size(), 1u);  // already answered: no new batch
+
+  // Added after a Get: asked together at the next Get that needs one of them.
+  const Answer& first = batch.Get(0);
+  EXPECT_EQ(batch.Add("d.example", RecordType::kA), 3u);
+  EXPECT_EQ(batch.Add("a.example", RecordType::kA), 4u);
+  EXPECT_EQ(batch.Get(4).records, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(r.batches.size(), 2u);
+  EXPECT_EQ(r.batches[1], (std::vector<std::string>{"d.example", "a.example"}));
+  EXPECT_EQ(batch.Get(3).outcome, Outcome::kNxDomain);
+  EXPECT_EQ(&first, &batch.Get(0));  // earlier answers stay where they were
+  EXPECT_EQ(batch.size(), 5u);
 }
 
-TEST(Questions, BatchDestructorWaitsForAnswersNobodyTook) {
-  HeldResolver r;
-  std::thread answering;
-  {
+TEST(Questions, BatchWaitsForAnswersFromAnotherThreadAndKeepsOrder) {
+  HeldResolver r;  // Query only: the base class's ResolveAll asks each and waits for all
+  std::vector<std::string> names;
+  std::thread asking([&] {
     QuestionBatch batch(r);
     batch.Add("a.example", RecordType::kA);
-    batch.Add("b.example", RecordType::kA);
-    answering = r.Release();
-  }  // must not return before both callbacks ran
+    batch.Add("b.example", RecordType::kTxt);
+    batch.Add("c.example", RecordType::kMx);
+    for (std::size_t i : {2, 0, 1}) names.push_back(batch.Get(i).name);
+    EXPECT_EQ(batch.Get(1).type, RecordType::kTxt);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (r.held() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(r.held(), 3u);              // all three asked before any answer
+  std::thread answering = r.Release();  // answers c, b, a
+  asking.join();
   answering.join();
-  EXPECT_EQ(r.held(), 0u);
+  EXPECT_EQ(names, (std::vector<std::string>{"c.example", "a.example", "b.example"}));
 }
 
 TEST(Questions, BatchAnswersCacheHitsInline) {

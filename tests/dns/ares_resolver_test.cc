@@ -45,29 +45,50 @@ std::unique_ptr<AresResolver> MakeAres(const std::string& server, int timeout_ms
   return resolver.ok() ? std::move(resolver).value() : nullptr;
 }
 
-// The two ways of asking, which must give the same answers: Query (c-ares on the loop thread)
-// and Resolve (exchanged on the caller's thread, c-ares only for TCP and EDNS fallbacks).
-enum class Path { kQuery, kResolve };
+// The ways of asking, which must give the same answers: Query (c-ares on the loop thread),
+// Resolve (exchanged on the caller's thread, c-ares only for TCP and EDNS fallbacks) and
+// ResolveAll (the same for a batch; here the question twice in one batch, so two are on the
+// wire at once and each answer must find its own question).
+enum class Path { kQuery, kResolve, kBatch };
+constexpr Path kAllPaths[] = {Path::kQuery, Path::kResolve, Path::kBatch};
 
 std::string PathName(const ::testing::TestParamInfo<Path>& info) {
-  return info.param == Path::kQuery ? "Query" : "Resolve";
+  switch (info.param) {
+    case Path::kQuery:
+      return "Query";
+    case Path::kResolve:
+      return "Resolve";
+    case Path::kBatch:
+      return "Batch";
+  }
+  return "";
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
 }
 
 // Waits for an answer with a generous bound, so a hang fails the test instead of blocking it
 // (Resolve bounds itself: its tries and their waits are finite).
 Answer Ask(Resolver& resolver, std::string_view name, RecordType type, Path path = Path::kQuery) {
   if (path == Path::kResolve) return resolver.Resolve(name, type);
+  if (path == Path::kBatch) {
+    const std::vector<Question> twice = {{name, type}, {name, type}};
+    std::vector<Answer> answers = resolver.ResolveAll(twice);
+    EXPECT_EQ(answers.size(), 2u);
+    if (answers.size() != 2) return {};
+    EXPECT_EQ(answers[0].outcome, answers[1].outcome) << name;
+    EXPECT_EQ(Sorted(answers[0].records), Sorted(answers[1].records)) << name;
+    EXPECT_EQ(answers[0].mx, answers[1].mx) << name;
+    return answers[0];
+  }
   auto future = resolver.QueryAsync(name, type);
   if (future.wait_for(seconds(60)) != std::future_status::ready) {
     ADD_FAILURE() << "no answer for " << name << " within 60 s";
     return {};
   }
   return future.get();
-}
-
-std::vector<std::string> Sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 // The DKIM key as the zone file writes it: its quoted strings, joined.
@@ -105,8 +126,7 @@ class KnotAnswerTest : public KnotResolverTest, public ::testing::WithParamInter
     return dns::Ask(resolver, name, type, GetParam());
   }
 };
-INSTANTIATE_TEST_SUITE_P(BothPaths, KnotAnswerTest, ::testing::Values(Path::kQuery, Path::kResolve),
-                         PathName);
+INSTANTIATE_TEST_SUITE_P(AllPaths, KnotAnswerTest, ::testing::ValuesIn(kAllPaths), PathName);
 
 TEST_P(KnotAnswerTest, AnswersEachRecordType) {
   Answer a = Ask(*resolver_, "www.dns.test", RecordType::kA);
@@ -239,6 +259,54 @@ TEST_F(KnotResolverTest, ManyQuestionsBeyondTheInFlightBound) {
   EXPECT_EQ(ok, 200);
 }
 
+TEST_F(KnotResolverTest, ResolveAllAnswersABatchLargerThanTheWindowInOrder) {
+  // 300 questions, more than the 64 one socket carries at once: the rest go out as answers come.
+  std::vector<std::string> names;
+  std::vector<Question> questions;
+  for (int i = 0; i < 300; ++i) {
+    switch (i % 4) {
+      case 0:
+        names.push_back("missing-" + std::to_string(i) + ".dns.test");
+        break;
+      case 1:
+        names.push_back("www.dns.test");
+        break;
+      case 2:
+        names.push_back("dns.test");
+        break;
+      default:
+        names.push_back("big._domainkey.dns.test");
+        break;
+    }
+  }
+  const RecordType types[] = {RecordType::kA, RecordType::kA, RecordType::kMx, RecordType::kTxt};
+  for (int i = 0; i < 300; ++i) questions.push_back({names[i], types[i % 4]});
+  std::vector<Answer> answers = resolver_->ResolveAll(questions);
+  ASSERT_EQ(answers.size(), 300u);
+  const std::string key = DkimKeyFromZoneFile();
+  for (int i = 0; i < 300; ++i) {
+    const Answer& a = answers[i];
+    EXPECT_EQ(a.name, names[i]) << i;
+    EXPECT_EQ(a.type, types[i % 4]) << i;
+    switch (i % 4) {
+      case 0:
+        EXPECT_EQ(a.outcome, Outcome::kNxDomain) << i << " " << a.error;
+        break;
+      case 1:
+        EXPECT_EQ(Sorted(a.records), (std::vector<std::string>{"192.0.2.10", "192.0.2.11"}))
+            << i << " " << a.error;
+        break;
+      case 2:
+        EXPECT_EQ(a.mx.size(), 2u) << i << " " << a.error;
+        break;
+      default:
+        ASSERT_EQ(a.records.size(), 1u) << i << " " << a.error;
+        EXPECT_EQ(a.records[0], key) << i;
+        break;
+    }
+  }
+}
+
 TEST_F(KnotResolverTest, QueriesFromManyThreadsAtOnce) {
   std::atomic<int> correct{0};
   std::atomic<int> done{0};
@@ -313,8 +381,7 @@ class FaultAnswerTest : public FaultResolverTest, public ::testing::WithParamInt
     return dns::Ask(resolver, name, type, GetParam());
   }
 };
-INSTANTIATE_TEST_SUITE_P(BothPaths, FaultAnswerTest,
-                         ::testing::Values(Path::kQuery, Path::kResolve), PathName);
+INSTANTIATE_TEST_SUITE_P(AllPaths, FaultAnswerTest, ::testing::ValuesIn(kAllPaths), PathName);
 
 TEST_P(FaultAnswerTest, TellsEveryOutcomeApart) {
   struct Case {
@@ -359,6 +426,39 @@ TEST_P(FaultAnswerTest, RetriesTruncatedAnswersOverTcp) {
   EXPECT_EQ(big.records.size(), 16u);
   EXPECT_EQ(big.records[0].size(), 252u);
   EXPECT_GE(fault_->TcpQueryCount("big.fault.test"), 1);
+}
+
+TEST_F(FaultResolverTest, ResolveAllSettlesEachQuestionOfABatchOnItsOwn) {
+  // One batch mixing every kind of end: answered at once, answered late, never answered, answered
+  // truncated (then fetched over TCP through c-ares), failures and negative answers.
+  const std::vector<Question> questions = {
+      {"www.fault.test", RecordType::kA},
+      {"timeout.fault.test", RecordType::kA},
+      {"tc.fault.test", RecordType::kTxt},
+      {"servfail.fault.test", RecordType::kA},
+      {"delay-200-batch.fault.test", RecordType::kTxt},
+      {"nxdomain.fault.test", RecordType::kA},
+      {"refused.fault.test", RecordType::kA},
+      {"nodata.fault.test", RecordType::kA},
+  };
+  const Outcome expected[] = {Outcome::kData,     Outcome::kTimeout, Outcome::kData,
+                              Outcome::kServFail, Outcome::kData,    Outcome::kNxDomain,
+                              Outcome::kRefused,  Outcome::kNoData};
+  std::vector<Answer> answers = resolver_->ResolveAll(questions);
+  ASSERT_EQ(answers.size(), questions.size());
+  for (std::size_t i = 0; i < questions.size(); ++i) {
+    EXPECT_EQ(answers[i].name, questions[i].name) << i;
+    EXPECT_EQ(answers[i].type, questions[i].type) << i;
+    EXPECT_EQ(answers[i].outcome, expected[i])
+        << questions[i].name << ": " << ToString(answers[i].outcome) << " " << answers[i].error;
+  }
+  EXPECT_EQ(answers[2].records.size(), 16u);
+  EXPECT_GE(fault_->TcpQueryCount("tc.fault.test"), 1);
+  EXPECT_EQ(answers[4].records, std::vector<std::string>{"fault test"});
+  // Two tries of the question nobody answers, one of each of the others.
+  EXPECT_EQ(fault_->QueryCount("timeout.fault.test"), 2);
+  EXPECT_EQ(fault_->QueryCount("www.fault.test"), 1);
+  EXPECT_NE(answers[1].error.find("after 2 tries"), std::string::npos) << answers[1].error;
 }
 
 TEST_F(FaultResolverTest, ConcurrentIdenticalQuestionsMakeOneWireQuery) {
@@ -460,7 +560,7 @@ TEST(AresResolverTest, DeadServerGivesABoundedTimeout) {
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   auto resolver = MakeAres("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), 200, 2);
   ASSERT_NE(resolver, nullptr);
-  for (Path path : {Path::kQuery, Path::kResolve}) {
+  for (Path path : kAllPaths) {
     auto start = std::chrono::steady_clock::now();
     Answer a = Ask(*resolver, "www.dead.test", RecordType::kA, path);
     EXPECT_EQ(a.outcome, Outcome::kTimeout);
@@ -477,7 +577,7 @@ TEST(AresResolverTest, NothingListeningIsANetworkError) {
   int port = mdo::testing::FreePort();
   auto resolver = MakeAres("127.0.0.1:" + std::to_string(port), 200, 2);
   ASSERT_NE(resolver, nullptr);
-  for (Path path : {Path::kQuery, Path::kResolve}) {
+  for (Path path : kAllPaths) {
     Answer a = Ask(*resolver, "www.nowhere.test", RecordType::kA, path);
     EXPECT_EQ(a.outcome, Outcome::kNetworkError) << ToString(a.outcome) << " " << a.error;
     EXPECT_NE(a.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << a.error;
@@ -502,7 +602,7 @@ TEST(AresResolverTest, TalksToIpv6Servers) {
   auto resolver = MakeAres((*knot)->address6());
   ASSERT_NE(resolver, nullptr);
   EXPECT_EQ(resolver->servers_text(), (*knot)->address6());
-  for (Path path : {Path::kQuery, Path::kResolve}) {
+  for (Path path : kAllPaths) {
     Answer a = Ask(*resolver, "www.dns.test", RecordType::kAaaa, path);
     EXPECT_EQ(a.records, std::vector<std::string>{"2001:db8::10"}) << a.error;
     Answer refused = Ask(*resolver, "example.org", RecordType::kA, path);

@@ -5,8 +5,11 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <thread>
+#include <vector>
 
+#include "common/strings.h"
 #include "dns/memory_resolver.h"
 
 namespace mdo::dns {
@@ -197,14 +200,24 @@ TEST(CachingResolverTest, SharesOneUpstreamQueryBetweenConcurrentAskers) {
   EXPECT_EQ(deferred->pending(), 1u);
 }
 
-// Counts the Resolve calls reaching it; each waits (through Query) until the test answers.
+// Counts the Resolve and ResolveAll calls reaching it (and the batches' sizes); each waits
+// (through Query) until the test answers.
 class CountingDeferredResolver : public DeferredResolver {
  public:
   Answer Resolve(std::string_view name, RecordType type) override {
     ++resolves;
     return Resolver::Resolve(name, type);
   }
+  std::vector<Answer> ResolveAll(std::span<const Question> questions) override {
+    {
+      std::lock_guard lock(batches_mu);
+      batches.push_back(questions.size());
+    }
+    return Resolver::ResolveAll(questions);
+  }
   std::atomic<int> resolves{0};
+  std::mutex batches_mu;
+  std::vector<std::size_t> batches;  // guarded by batches_mu
 };
 
 // Polls with a generous deadline.
@@ -257,6 +270,77 @@ TEST(CachingResolverTest, ResolveAsksTheUpstreamsResolveAndSharesItsAnswer) {
   EXPECT_EQ(stats.cache_hits, 1u);
   EXPECT_EQ((stats.answers[{RecordType::kTxt, Outcome::kData}]), 13u);
   EXPECT_EQ(upstream->resolves.load(), 1);
+}
+
+TEST(CachingResolverTest, ResolveAllAnswersHitsAndSendsTheMissesInOneBatch) {
+  auto upstream = std::make_shared<CountingDeferredResolver>();
+  CachingResolver cache(upstream);
+  // A hit first: asked once, answered, then cached.
+  std::thread warm([&] { cache.Resolve("hit.example", RecordType::kA); });
+  ASSERT_TRUE(WaitFor([&] { return upstream->pending() == 1; }));
+  upstream->AnswerAll(Outcome::kData, {"192.0.2.1"});
+  warm.join();
+
+  // A question another asker has on the wire, joined rather than asked again.
+  std::thread other([&] { cache.Resolve("joined.example", RecordType::kTxt); });
+  ASSERT_TRUE(WaitFor([&] { return upstream->pending() == 1; }));
+  upstream->resolves = 0;
+
+  const std::vector<Question> questions = {
+      {"HIT.example.", RecordType::kA},  // normalised like every other question
+      {"miss-1.example", RecordType::kA},
+      {"joined.example", RecordType::kTxt},
+      {"miss-2.example", RecordType::kMx},
+      {"miss-1.example", RecordType::kA},  // the same question twice in one batch
+  };
+  std::vector<Answer> answers;
+  std::thread asker([&] { answers = cache.ResolveAll(questions); });
+  // The two distinct misses go upstream in one batch; the joined question is not asked again.
+  ASSERT_TRUE(WaitFor([&] { return upstream->pending() == 3; }));
+  {
+    std::lock_guard lock(upstream->batches_mu);
+    EXPECT_EQ(upstream->batches, (std::vector<std::size_t>{2}));
+  }
+  EXPECT_EQ(upstream->resolves.load(), 0);
+  upstream->AnswerAll(Outcome::kData, {"answer"});
+  asker.join();
+  other.join();
+
+  ASSERT_EQ(answers.size(), questions.size());
+  EXPECT_TRUE(answers[0].from_cache);
+  EXPECT_EQ(answers[0].records, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(answers[0].name, "hit.example");
+  for (std::size_t i = 1; i < answers.size(); ++i) {
+    EXPECT_EQ(answers[i].records, std::vector<std::string>{"answer"}) << i;
+    EXPECT_EQ(answers[i].name, NormalizeDnsName(questions[i].name)) << i;
+    EXPECT_EQ(answers[i].type, questions[i].type) << i;
+  }
+  ResolverStats stats = cache.stats();
+  EXPECT_EQ(stats.upstream_queries, 4u);  // hit.example, joined.example, miss-1, miss-2
+  EXPECT_EQ(stats.deduplicated, 2u);      // joined.example, and miss-1's second ask
+  EXPECT_EQ(stats.cache_hits, 1u);
+
+  // All of them are hits now: no batch reaches the upstream.
+  std::vector<Answer> again = cache.ResolveAll(questions);
+  for (const Answer& a : again) EXPECT_TRUE(a.from_cache) << a.name;
+  std::lock_guard lock(upstream->batches_mu);
+  EXPECT_EQ(upstream->batches.size(), 1u);
+}
+
+TEST(ResolverTest, DefaultResolveAllAsksEveryQuestionAndKeepsTheOrder) {
+  DeferredResolver deferred;  // Query only: ResolveAll is the base class's
+  const std::vector<Question> questions = {{"a.example", RecordType::kA},
+                                           {"b.example", RecordType::kTxt}};
+  std::vector<Answer> answers;
+  std::thread asker([&] { answers = deferred.ResolveAll(questions); });
+  ASSERT_TRUE(WaitFor([&] { return deferred.pending() == 2; }));
+  deferred.AnswerAll(Outcome::kNoData);
+  asker.join();
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].name, "a.example");
+  EXPECT_EQ(answers[1].name, "b.example");
+  EXPECT_EQ(answers[1].type, RecordType::kTxt);
+  EXPECT_TRUE(deferred.ResolveAll({}).empty());
 }
 
 TEST(CachingResolverTest, EvictsLeastRecentlyUsedBeyondTheBound) {
