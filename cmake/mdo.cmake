@@ -27,6 +27,9 @@ function(mdo_executable name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} mdo_warnings)
+  if(MDO_JEMALLOC_LIBRARY)
+    target_link_libraries(${name} PRIVATE ${MDO_JEMALLOC_LIBRARY})
+  endif()
 endfunction()
 
 # Sanitizer settings every test process (and what it starts: operator, kube-testserver) gets in an
