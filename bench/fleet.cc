@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <unordered_set>
@@ -55,6 +56,10 @@ class QuestionRecorder : public dns::Resolver {
   dns::Answer Resolve(std::string_view name, dns::RecordType type) override {
     Record(name, type);
     return next_.Resolve(name, type);
+  }
+  std::vector<dns::Answer> ResolveAll(std::span<const dns::Question> questions) override {
+    for (const dns::Question& question : questions) Record(question.name, question.type);
+    return next_.ResolveAll(questions);
   }
 
   std::size_t unique() const {

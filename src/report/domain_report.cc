@@ -1,6 +1,5 @@
 #include "report/domain_report.h"
 
-#include <array>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
@@ -8,7 +7,6 @@
 #include <mutex>
 #include <optional>
 #include <span>
-#include <tuple>
 #include <utility>
 
 #include "checks/blacklists/blacklist_json.h"
@@ -255,21 +253,21 @@ DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
     resolver.Flush();
   }
 
-  std::shared_ptr<CheckPool::Job> spf, dkim, dmarc;
-  CheckBlock spf_block, dkim_block, dmarc_block;
-  // Should this thread's part throw, the jobs still refer to the locals above: wait for them.
-  struct WaitForJobs {
-    std::array<std::shared_ptr<CheckPool::Job>*, 3> jobs;
-    ~WaitForJobs() {
-      for (auto* job : jobs) {
-        if (!*job) continue;
-        try {
-          (*job)->Wait();
-        } catch (...) {  // already unwinding
-        }
+  // SPF runs on the pool, beside the rest on this thread: its include chain may take several
+  // round trips.
+  std::shared_ptr<CheckPool::Job> spf;
+  CheckBlock spf_block;
+  // Should this thread's part throw, the job still refers to the locals above: wait for it.
+  struct WaitForJob {
+    std::shared_ptr<CheckPool::Job>* job;
+    ~WaitForJob() {
+      if (!*job) return;
+      try {
+        (*job)->Wait();
+      } catch (...) {  // already unwinding
       }
     }
-  } wait_for_jobs{{&spf, &dkim, &dmarc}};
+  } wait_for_job{&spf};
   if (!selected(CheckKind::kSpf)) {
     report.checks[CheckKind::kSpf] = Skipped("spf was not selected.");
   } else if (!spec.spf.enabled) {
@@ -292,7 +290,9 @@ DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
     report.checks[CheckKind::kDkim] = Skipped("dkim was not selected.");
   } else {
 #if MDO_HAVE_DKIM
-    dkim = pool.Post([&] {
+    // On this thread, as DMARC below: their answers came with the first batch, so on a pool
+    // thread they would only add two hand-offs between threads.
+    {
       checks::dkim::DkimCheckOptions o;
       o.selectors = spec.dkim.selectors;
       o.minimum_key_bits = spec.dkim.minimum_key_bits;
@@ -301,8 +301,8 @@ DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
       for (const auto& s : r.selectors) {
         block.findings.insert(block.findings.end(), s.findings.begin(), s.findings.end());
       }
-      dkim_block = std::move(block);
-    });
+      report.checks[CheckKind::kDkim] = std::move(block);
+    }
 #else
     report.checks[CheckKind::kDkim] = NotBuilt(CheckKind::kDkim);
 #endif
@@ -314,7 +314,7 @@ DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
     report.checks[CheckKind::kDmarc] = Skipped("dmarc is disabled by spec.dmarc.enabled.");
   } else {
 #if MDO_HAVE_DMARC
-    dmarc = pool.Post([&] {
+    {
       checks::dmarc::DmarcCheckOptions o;
       switch (spec.dmarc.minimum_policy) {
         case api::DmarcPolicy::kNone:
@@ -329,8 +329,8 @@ DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
       }
       o.require_reports = spec.dmarc.require_reports;
       auto r = checks::dmarc::CheckDmarc(resolver, domain, o);
-      dmarc_block = FromResult(r, checks::dmarc::ToJson(r));
-    });
+      report.checks[CheckKind::kDmarc] = FromResult(r, checks::dmarc::ToJson(r));
+    }
 #else
     report.checks[CheckKind::kDmarc] = NotBuilt(CheckKind::kDmarc);
 #endif
@@ -400,13 +400,10 @@ DomainReport RunChecks(dns::Resolver& upstream, const api::MailDomainSpec& spec,
     }
   }
 
-  for (auto [kind, job, block] : {std::tuple{CheckKind::kSpf, &spf, &spf_block},
-                                  std::tuple{CheckKind::kDkim, &dkim, &dkim_block},
-                                  std::tuple{CheckKind::kDmarc, &dmarc, &dmarc_block}}) {
-    if (!*job) continue;
-    std::shared_ptr<CheckPool::Job> waited = std::move(*job);
+  if (spf) {
+    std::shared_ptr<CheckPool::Job> waited = std::move(spf);
     waited->Wait();
-    report.checks[kind] = std::move(*block);
+    report.checks[CheckKind::kSpf] = std::move(spf_block);
   }
   report.status = CheckStatus::kSkipped;
   for (const auto& [kind, block] : report.checks) {
