@@ -234,6 +234,21 @@ class AresResolver::Impl {
     return std::chrono::microseconds(std::min(kSpinBudgetUs, 2 * rtt + 10));
   }
 
+  // Spinning pays only when the answer usually comes while the thread spins. On a machine whose
+  // CPUs are all busy (a fleet pass on two cores beside a local server), the server waits for a
+  // CPU, the spin runs out and the thread sleeps anyway, having taken CPU the server and the
+  // other workers needed (7% of a fleet pass's CPU here). So the share of spins that ended with
+  // an answer is kept (a moving average, out of 256), spinning stops below one half, and every
+  // 32nd wait spins anyway to notice when spinning pays again.
+  bool SpinningPays() {
+    if (spin_wins_.load(std::memory_order_relaxed) >= 128) return true;
+    return spin_probes_.fetch_add(1, std::memory_order_relaxed) % 32 == 0;
+  }
+  void RecordSpin(bool answered) {
+    const std::uint32_t old = spin_wins_.load(std::memory_order_relaxed);
+    spin_wins_.store(answered ? old + (256 - old) / 8 : old - old / 8, std::memory_order_relaxed);
+  }
+
   static void RecordRoundTrip(SocketPool& pool, std::chrono::steady_clock::duration took) {
     const auto us = static_cast<std::uint32_t>(std::clamp<long long>(
         std::chrono::duration_cast<std::chrono::microseconds>(took).count(), 1, 10'000'000));
@@ -344,7 +359,10 @@ class AresResolver::Impl {
       while (true) {
         SendReady();
         if (on_wire_ == 0 && ready_.empty()) return;
-        if (ReceiveAll()) continue;
+        if (ReceiveAll()) {
+          EndSpin(/*answered=*/true);
+          continue;
+        }
         if (ExpireDue()) continue;
         Wait();
       }
@@ -516,7 +534,7 @@ class AresResolver::Impl {
             spin = std::max(spin, impl_.SpinFor(impl_.direct_sockets_[server]));
           }
         }
-        if (spin.count() > 0) {
+        if (spin.count() > 0 && impl_.SpinningPays()) {
           if (impl_.spinners_.fetch_add(1, std::memory_order_relaxed) < impl_.max_spinners_) {
             spinning_ = true;
             spin_until_ = Clock::now() + spin;
@@ -530,7 +548,7 @@ class AresResolver::Impl {
           CpuRelax();
           return;  // Run() reads the sockets again
         }
-        StopSpinning();
+        EndSpin(/*answered=*/false);
       }
       Clock::time_point earliest = Clock::time_point::max();
       std::vector<pollfd> fds;
@@ -567,6 +585,12 @@ class AresResolver::Impl {
     void StopSpinning() {
       if (spinning_) impl_.spinners_.fetch_sub(1, std::memory_order_relaxed);
       spinning_ = false;
+    }
+    // A spin ended: with an answer, or run out.
+    void EndSpin(bool answered) {
+      if (!spinning_) return;
+      impl_.RecordSpin(answered);
+      StopSpinning();
     }
 
     Impl& impl_;
@@ -810,6 +834,9 @@ class AresResolver::Impl {
   // Threads spinning for an answer now, and how many may (one per two CPUs, at least one).
   std::atomic<unsigned> spinners_{0};
   const unsigned max_spinners_ = std::max(1u, std::thread::hardware_concurrency() / 2);
+  // Out of 256, the recent share of spins an answer ended (SpinningPays), and a probe counter.
+  std::atomic<std::uint32_t> spin_wins_{256};
+  std::atomic<std::uint32_t> spin_probes_{0};
 
   // Loop thread only.
   std::map<ares_socket_t, std::pair<bool, bool>> sockets_;
