@@ -7,8 +7,8 @@
 //   mdo-bench-fleet --server 127.0.0.1:5300 --domains domains.txt --selectors s1,s2
 //       --ip-zones a,b --domain-zones c,d [--workers 4] [--dump-questions FILE]
 //       [--check-threads N]
-// --check-threads runs the concurrent checks on a pool of N threads (0: each domain's checks one
-// after another on its worker) instead of the process-wide pool the operator uses.
+// --check-threads N runs SPF beside the other checks on a pool of N threads, as the CLI does
+// (default: none, every check of a domain on its worker, as the operator does).
 #include <algorithm>
 #include <array>
 #include <atomic>

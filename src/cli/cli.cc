@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "dns/server_address.h"
 #include "net/ip_address.h"
+#include "report/check_pool.h"
 #include "report/domain_report.h"
 #include "report/report_json.h"
 #include "report/report_text.h"
@@ -314,6 +315,8 @@ int RunCheck(const Flags& f, const CliContext& c) {
     return kExitIncomplete;
   }
   report::ReportOptions options;
+  // One domain at a time here: SPF's own round trips overlap the other checks'.
+  options.pool = &report::CheckPool::Default();
   if (f.checks) options.checks = *f.checks;
   if (!f.ip_zones.empty()) options.default_ip_zones = f.ip_zones;
   if (!f.domain_zones.empty()) options.default_domain_zones = f.domain_zones;
