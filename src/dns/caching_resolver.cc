@@ -424,6 +424,7 @@ std::vector<Answer> CachingResolver::ResolveAll(std::span<const Question> questi
   std::vector<Answer> answers(questions.size());
   std::vector<Key> keys;
   keys.reserve(questions.size());
+  for (const Question& q : questions) keys.push_back({NormalizeDnsName(q.name), q.type});
   std::vector<std::size_t> misses;  // indexes this thread asks the upstream
   // Questions another asker has on the wire: their answers come through callbacks, counted here.
   struct Joined {
@@ -435,9 +436,8 @@ std::vector<Answer> CachingResolver::ResolveAll(std::span<const Question> questi
   std::shared_ptr<State> state = state_;
   {
     std::lock_guard lock(state->mu);
-    for (std::size_t i = 0; i < questions.size(); ++i) {
-      keys.push_back({NormalizeDnsName(questions[i].name), questions[i].type});
-      const Key& key = keys.back();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const Key& key = keys[i];
       ++state->stats.queries;
       auto waiting = state->in_flight.find(key);
       if (waiting == state->in_flight.end()) {
@@ -467,10 +467,30 @@ std::vector<Answer> CachingResolver::ResolveAll(std::span<const Question> questi
     for (std::size_t i : misses) asked.push_back({keys[i].name, keys[i].type});
     // This thread asks the upstream and waits for it; others asking meanwhile join in_flight.
     std::vector<Answer> upstream_answers = upstream_->ResolveAll(asked);
+    // Kept and handed to those who joined, all under one lock (not one per answer: the fleet's
+    // workers meet on this lock).
+    std::vector<Callback> waiters;
+    std::vector<std::size_t> waiter_answer;  // index in upstream_answers
+    {
+      std::lock_guard lock(state->mu);
+      for (std::size_t k = 0; k < misses.size(); ++k) {
+        const Key& key = keys[misses[k]];
+        const Answer& answer = upstream_answers[k];
+        state->Store(key, answer);
+        state->Count(answer);
+        auto it = state->in_flight.find(key);
+        if (it == state->in_flight.end()) continue;
+        for (Callback& waiter : it->second) {
+          waiters.push_back(std::move(waiter));
+          waiter_answer.push_back(k);
+          state->Count(answer);
+        }
+        state->in_flight.erase(it);
+      }
+    }
+    for (std::size_t w = 0; w < waiters.size(); ++w) waiters[w](upstream_answers[waiter_answer[w]]);
     for (std::size_t k = 0; k < misses.size(); ++k) {
-      const std::size_t i = misses[k];
-      State::Complete(state, keys[i], upstream_answers[k], 1);
-      answers[i] = std::move(upstream_answers[k]);
+      answers[misses[k]] = std::move(upstream_answers[k]);
     }
   }
   if (joined) {
