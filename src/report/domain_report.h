@@ -60,8 +60,8 @@ struct ReportOptions {
 
 // Runs every check enabled by both the spec and `options.checks` over `resolver` (SPF beside the
 // others when `options.pool` is set). The first question of every check is asked in one batch
-// before any check starts, and answered to every check that asks it. Reverse DNS gets the senders and the MX hosts' addresses; blacklists
-// get those plus the domain.
+// before any check starts, and answered to every check that asks it. Reverse DNS gets the senders
+// and the MX hosts' addresses; blacklists get those plus the domain.
 DomainReport RunChecks(dns::Resolver& resolver, const api::MailDomainSpec& spec,
                        const ReportOptions& options);
 
