@@ -306,6 +306,7 @@ struct CachingResolver::State {
   }
 
   std::optional<Answer> TakeHit(std::string_view name, RecordType type);
+  std::vector<Callback> Settle(const Key& key, const Answer& answer, int askers);
   static void Complete(const std::shared_ptr<State>& state, const Key& key, const Answer& answer,
                        int askers);
 
@@ -356,20 +357,31 @@ std::optional<Answer> CachingResolver::State::TakeHit(std::string_view name, Rec
 
 // The upstream's answer: kept, then handed to everyone who joined the question while it was on
 // the wire. `askers` is how many more received it directly (for the per-outcome counts).
+// Keeps the upstream's answer and takes the question off the wire, counting it for `askers`
+// plus everyone who joined; returns those who joined, to be called outside the lock. Called
+// with mu held.
+std::vector<CachingResolver::Callback> CachingResolver::State::Settle(const Key& key,
+                                                                      const Answer& answer,
+                                                                      int askers) {
+  std::vector<Callback> waiters;
+  Store(key, answer);
+  auto it = in_flight.find(key);
+  if (it != in_flight.end()) {
+    waiters = std::move(it->second);
+    in_flight.erase(it);
+  }
+  for (std::size_t i = 0; i < waiters.size() + static_cast<std::size_t>(askers); ++i) {
+    Count(answer);
+  }
+  return waiters;
+}
+
 void CachingResolver::State::Complete(const std::shared_ptr<State>& state, const Key& key,
                                       const Answer& answer, int askers) {
   std::vector<Callback> waiters;
   {
     std::lock_guard lock(state->mu);
-    state->Store(key, answer);
-    auto it = state->in_flight.find(key);
-    if (it != state->in_flight.end()) {
-      waiters = std::move(it->second);
-      state->in_flight.erase(it);
-    }
-    for (std::size_t i = 0; i < waiters.size() + static_cast<std::size_t>(askers); ++i) {
-      state->Count(answer);
-    }
+    waiters = state->Settle(key, answer, askers);
   }
   for (auto& waiter : waiters) waiter(answer);
 }
@@ -474,18 +486,10 @@ std::vector<Answer> CachingResolver::ResolveAll(std::span<const Question> questi
     {
       std::lock_guard lock(state->mu);
       for (std::size_t k = 0; k < misses.size(); ++k) {
-        const Key& key = keys[misses[k]];
-        const Answer& answer = upstream_answers[k];
-        state->Store(key, answer);
-        state->Count(answer);
-        auto it = state->in_flight.find(key);
-        if (it == state->in_flight.end()) continue;
-        for (Callback& waiter : it->second) {
+        for (Callback& waiter : state->Settle(keys[misses[k]], upstream_answers[k], 1)) {
           waiters.push_back(std::move(waiter));
           waiter_answer.push_back(k);
-          state->Count(answer);
         }
-        state->in_flight.erase(it);
       }
     }
     for (std::size_t w = 0; w < waiters.size(); ++w) waiters[w](upstream_answers[waiter_answer[w]]);
