@@ -371,7 +371,10 @@ class AresResolver::Impl {
     std::vector<std::optional<Answer>> TakeResults() { return std::move(results_); }
 
    private:
-    static constexpr std::size_t kWindow = 64;  // per socket: a burst fits the receive buffer
+    // Questions on the wire per socket. A burst of answers then fits our receive buffer, and
+    // the workers' bursts together (4 x 32) fit a server's default one: at 64, a fleet pass
+    // overflowed Knot's 208 KiB buffer and questions were dropped (a 2 s wait each).
+    static constexpr std::size_t kWindow = 32;
     using Clock = std::chrono::steady_clock;
 
     struct Pending {
@@ -387,6 +390,8 @@ class AresResolver::Impl {
     struct BatchSocket {
       DirectSocket socket;
       std::vector<std::size_t> on_wire;  // indexes of questions sent here and not yet answered
+      bool answered = false;             // some question was answered here during this batch
+      bool timed_out = false;            // some try timed out here during this batch
     };
 
     bool Encode(Pending& p) {
@@ -417,7 +422,11 @@ class AresResolver::Impl {
         Pending& p = pending_[i];
         const std::size_t server = ServerOf(p);
         BatchSocket& s = sockets_[server];
-        if (s.on_wire.size() >= kWindow) {
+        // A server that lets questions time out and answers none leaves nothing to fill a
+        // receive buffer: its questions go out at once, so a dead server costs one wait per
+        // round of tries, not one per window.
+        const bool silent = s.timed_out && !s.answered;
+        if (s.on_wire.size() >= kWindow && !silent) {
           ready_.push_back(i);
           ++blocked;
           continue;
@@ -466,6 +475,7 @@ class AresResolver::Impl {
             s.on_wire[k] = s.on_wire.back();
             s.on_wire.pop_back();
             --on_wire_;
+            s.answered = true;
             RecordRoundTrip(impl_.direct_sockets_[server], Clock::now() - p.sent);
             // Parsed now: the next datagram overwrites the socket's buffer.
             const std::uint8_t flags = message[2];
@@ -495,6 +505,7 @@ class AresResolver::Impl {
           s.on_wire[k] = s.on_wire.back();
           s.on_wire.pop_back();
           --on_wire_;
+          s.timed_out = true;
           NextTry(i, /*timed_out=*/true);
           expired = true;
         }
@@ -525,6 +536,9 @@ class AresResolver::Impl {
     // Until a socket is readable or the earliest deadline; first polling them for a short while
     // when the server is near (SpinFor) and a spinning slot is free.
     void Wait() {
+      // Other work of this thread first (checks whose answers came earlier): the answers may
+      // arrive meanwhile, and the thread sleeps only when it has nothing else to do.
+      if (WhileWaiting::Run()) return;  // Run() reads the sockets again
       if (sent_since_wait_) {
         sent_since_wait_ = false;
         StopSpinning();

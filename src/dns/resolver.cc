@@ -114,4 +114,24 @@ std::vector<Answer> Resolver::ResolveAll(std::span<const Question> questions) {
   return answers;
 }
 
+namespace {
+thread_local WhileWaiting* installed_work = nullptr;
+}  // namespace
+
+WhileWaiting::WhileWaiting(std::function<bool()> work)
+    : work_(std::move(work)), previous_(installed_work) {
+  installed_work = this;
+}
+
+WhileWaiting::~WhileWaiting() { installed_work = previous_; }
+
+bool WhileWaiting::Run() {
+  WhileWaiting* work = installed_work;
+  if (work == nullptr) return false;
+  installed_work = nullptr;
+  const bool did = work->work_();
+  installed_work = work;
+  return did;
+}
+
 }  // namespace mdo::dns

@@ -109,4 +109,26 @@ class Resolver {
   std::future<Answer> QueryAsync(std::string_view name, RecordType type);
 };
 
+// Work the calling thread does while its ResolveAll waits for answers, instead of sleeping: a
+// runner that keeps many domains in flight on one thread (report/interleaved.h) installs it
+// around the batch it exchanges, and runs the checks whose answers came in an earlier batch.
+// The wire resolver calls Run() each time it would wait; Run() returns true if the work did
+// something (the resolver then reads its sockets again before it sleeps). While the work runs it
+// is uninstalled, so nothing it calls reenters it.
+class WhileWaiting {
+ public:
+  // Installs `work` for this thread until the destructor (which restores the previous one).
+  explicit WhileWaiting(std::function<bool()> work);
+  ~WhileWaiting();
+  WhileWaiting(const WhileWaiting&) = delete;
+  WhileWaiting& operator=(const WhileWaiting&) = delete;
+
+  // Runs this thread's installed work; false if none is installed or it did nothing.
+  static bool Run();
+
+ private:
+  std::function<bool()> work_;
+  WhileWaiting* previous_;
+};
+
 }  // namespace mdo::dns

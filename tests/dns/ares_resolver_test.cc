@@ -461,6 +461,22 @@ TEST_F(FaultResolverTest, ResolveAllSettlesEachQuestionOfABatchOnItsOwn) {
   EXPECT_NE(answers[1].error.find("after 2 tries"), std::string::npos) << answers[1].error;
 }
 
+TEST_F(FaultResolverTest, ResolveAllDoesTheThreadsOtherWorkWhileAnswersAreLate) {
+  // The late answer is awaited: first the installed work runs (three times it has something to
+  // do), then the thread sleeps until the answer comes, and each answer is the right one.
+  int runs = 0;
+  WhileWaiting work([&] { return ++runs <= 3; });
+  const std::vector<Question> questions = {{"delay-200-while.fault.test", RecordType::kTxt},
+                                           {"www.fault.test", RecordType::kA}};
+  std::vector<Answer> answers = resolver_->ResolveAll(questions);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].outcome, Outcome::kData) << answers[0].error;
+  EXPECT_EQ(answers[0].records, std::vector<std::string>{"fault test"});
+  EXPECT_EQ(answers[1].outcome, Outcome::kData) << answers[1].error;
+  EXPECT_GE(runs, 4);
+  EXPECT_EQ(fault_->QueryCount("delay-200-while.fault.test"), 1);
+}
+
 TEST_F(FaultResolverTest, ConcurrentIdenticalQuestionsMakeOneWireQuery) {
   // A timeout well above the server's delay, so c-ares never retries: one question, one query.
   CachingResolver cache(std::shared_ptr<Resolver>(MakeAres(fault_->address(), 10000, 2)));
@@ -570,6 +586,33 @@ TEST(AresResolverTest, DeadServerGivesABoundedTimeout) {
     // assertion; the lower one only says both tries were waited for.
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(550));
   }
+  ::close(fd);
+}
+
+TEST(AresResolverTest, ABatchToADeadServerWaitsOnceNotOncePerWindow) {
+  // More questions than a socket keeps on the wire (32), to a server that never answers. Once
+  // the first ones time out unanswered, the rest go out at once: the batch waits about two
+  // timeouts, where sending window after window would wait seven (2.1 s).
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto resolver = MakeAres("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), 300, 1);
+  ASSERT_NE(resolver, nullptr);
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; ++i) names.push_back("q" + std::to_string(i) + ".dead.test");
+  std::vector<Question> questions;
+  for (const std::string& name : names) questions.push_back({name, RecordType::kA});
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Answer> answers = resolver->ResolveAll(questions);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(answers.size(), names.size());
+  for (const Answer& a : answers) EXPECT_EQ(a.outcome, Outcome::kTimeout) << a.name;
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
   ::close(fd);
 }
 

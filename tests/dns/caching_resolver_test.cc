@@ -343,6 +343,36 @@ TEST(ResolverTest, DefaultResolveAllAsksEveryQuestionAndKeepsTheOrder) {
   EXPECT_TRUE(deferred.ResolveAll({}).empty());
 }
 
+TEST(WhileWaitingTest, RunsTheInstalledWorkOnlyOnItsThreadAndNeverReentered) {
+  EXPECT_FALSE(WhileWaiting::Run());  // nothing installed
+  int outer_runs = 0;
+  int inner_runs = 0;
+  bool reentered = true;
+  {
+    WhileWaiting outer([&] {
+      ++outer_runs;
+      return true;
+    });
+    EXPECT_TRUE(WhileWaiting::Run());
+    {
+      WhileWaiting inner([&] {
+        ++inner_runs;
+        reentered = WhileWaiting::Run();  // uninstalled while it runs
+        return false;
+      });
+      EXPECT_FALSE(WhileWaiting::Run());
+      bool other_thread_ran = true;
+      std::thread([&] { other_thread_ran = WhileWaiting::Run(); }).join();
+      EXPECT_FALSE(other_thread_ran);
+    }
+    EXPECT_TRUE(WhileWaiting::Run());  // the outer work is back
+  }
+  EXPECT_FALSE(WhileWaiting::Run());
+  EXPECT_EQ(outer_runs, 2);
+  EXPECT_EQ(inner_runs, 1);
+  EXPECT_FALSE(reentered);
+}
+
 TEST(CachingResolverTest, EvictsLeastRecentlyUsedBeyondTheBound) {
   auto memory = std::make_shared<MemoryResolver>();
   for (const char* name : {"a.example", "b.example", "c.example"}) {
