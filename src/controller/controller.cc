@@ -2,6 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <functional>
+#include <optional>
+
+#include "dns/interleaver.h"
+
 namespace mdo::controller {
 
 using nlohmann::json;
@@ -101,12 +107,22 @@ bool MailDomainController::HasSynced() const {
 size_t MailDomainController::QueueDepth() const { return queue_.Len(); }
 
 void MailDomainController::Worker() {
-  while (auto key = queue_.Get()) {
-    ++busy_;
-    ProcessOne(*key);
-    queue_.Done(*key);
-    --busy_;
-  }
+  dns::InterleaverOptions interleaved;
+  interleaved.in_flight = static_cast<std::size_t>(std::max(options_.domains_per_worker, 1));
+  dns::Interleaver interleaver(interleaved);
+  // Blocks for a key only when none is in flight; otherwise takes what is ready, so the keys in
+  // flight keep moving. Shut down and drained: no more.
+  interleaver.Run([this](bool may_wait, std::function<void()>& task) {
+    std::optional<std::string> key = may_wait ? queue_.Get() : queue_.TryGet();
+    if (!key) return !may_wait && !queue_.ShuttingDown();
+    task = [this, key = std::move(*key)] {
+      ++busy_;
+      ProcessOne(key);
+      queue_.Done(key);
+      --busy_;
+    };
+    return true;
+  });
   std::lock_guard lock(workers_mutex_);
   --running_workers_;
   workers_exited_.notify_all();

@@ -23,6 +23,9 @@ namespace mdo::controller {
 struct ControllerOptions {
   int workers = 4;
   std::vector<std::string> namespaces;  // empty = all namespaces
+  // Reconciles each worker keeps in flight on its thread (report::Interleaver): while one waits
+  // for DNS answers, the others run, and their questions go out together. 1: one at a time.
+  int domains_per_worker = 1;
 };
 
 class MailDomainController {

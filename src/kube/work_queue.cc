@@ -56,6 +56,15 @@ int WorkQueue::NumRequeues(const std::string& key) { return limiter_->NumRequeue
 std::optional<std::string> WorkQueue::Get() {
   std::unique_lock lock(mutex_);
   ready_cv_.wait(lock, [&] { return !queue_.empty() || shutting_down_; });
+  return TakeFrontLocked();
+}
+
+std::optional<std::string> WorkQueue::TryGet() {
+  std::lock_guard lock(mutex_);
+  return TakeFrontLocked();
+}
+
+std::optional<std::string> WorkQueue::TakeFrontLocked() {
   if (queue_.empty()) return std::nullopt;
   std::string key = std::move(queue_.front());
   queue_.pop_front();

@@ -40,6 +40,8 @@ class WorkQueue {
 
   // Blocks until an item is ready; nullopt once shut down and empty.
   std::optional<std::string> Get();
+  // A ready item if there is one now, else nullopt (never blocks).
+  std::optional<std::string> TryGet();
   void Done(const std::string& key);
 
   size_t Len() const;         // items ready to be handed out
@@ -50,6 +52,7 @@ class WorkQueue {
 
  private:
   void AddLocked(const std::string& key);
+  std::optional<std::string> TakeFrontLocked();
   void DelayLoop();
 
   Clock& clock_;

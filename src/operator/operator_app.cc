@@ -13,6 +13,7 @@
 #include "controller/controller.h"
 #include "controller/engine_checker.h"
 #include "controller/reconciler.h"
+#include "dns/interleaver.h"
 #include "dns/make_resolver.h"
 #include "kube/config.h"
 #include "kube/event_recorder.h"
@@ -144,14 +145,17 @@ int RunOperator(const OperatorOptions& options) {
   report::ReportOptions report_options;
   report_options.default_ip_zones = options.ip_zones;
   report_options.default_domain_zones = options.domain_zones;
-  controller::EngineChecker checker(**resolver, report_options,
+  // A worker's MailDomains in flight send their questions together (report/interleaved.h).
+  dns::InterleavingResolver interleaving(**resolver);
+  controller::EngineChecker checker(interleaving, report_options,
                                     [cache = *resolver] { cache->Clear(); });
   controller::ReconcilerOptions reconciler_options;
   reconciler_options.default_interval = options.default_interval;
   controller::Reconciler reconciler(**api, checker, emitter, kube::SystemClock::Instance(),
                                     &metrics, reconciler_options);
-  controller::MailDomainController controller(**api, reconciler, &metrics,
-                                              {options.workers, options.namespaces});
+  controller::MailDomainController controller(
+      **api, reconciler, &metrics,
+      {options.workers, options.namespaces, options.domains_per_worker});
 
   // Probes and metrics.
   std::atomic<bool> stopping{false};

@@ -133,8 +133,8 @@ Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file_nam
   ConfigReader r(file_name);
   MDO_RETURN_IF_ERROR(
       r.CheckKeys(root, "",
-                  {"dns", "checks", "blacklists", "workers", "namespaces", "leaderElection",
-                   "metricsBindAddress", "healthProbeBindAddress", "log"}));
+                  {"dns", "checks", "blacklists", "workers", "domainsPerWorker", "namespaces",
+                   "leaderElection", "metricsBindAddress", "healthProbeBindAddress", "log"}));
   if (const YAML::Node dns = root["dns"]) {
     MDO_RETURN_IF_ERROR(r.CheckKeys(dns, "dns", {"servers", "timeoutMs", "attempts", "cache"}));
     MDO_RETURN_IF_ERROR(r.StringList(dns["servers"], "dns.servers", o.dns_servers));
@@ -170,6 +170,8 @@ Status ApplyConfigYaml(const std::string& yaml_text, const std::string& file_nam
     MDO_RETURN_IF_ERROR(r.StringList(bl["domainZones"], "blacklists.domainZones", o.domain_zones));
   }
   MDO_RETURN_IF_ERROR(r.Int(root["workers"], "workers", 1, 256, o.workers));
+  MDO_RETURN_IF_ERROR(
+      r.Int(root["domainsPerWorker"], "domainsPerWorker", 1, 1024, o.domains_per_worker));
   MDO_RETURN_IF_ERROR(r.StringList(root["namespaces"], "namespaces", o.namespaces));
   if (const YAML::Node le = root["leaderElection"]) {
     MDO_RETURN_IF_ERROR(r.CheckKeys(
@@ -219,6 +221,7 @@ Result<OperatorOptions> ParseOptions(const std::vector<std::string>& args) {
                                                     "--leader-election-id",
                                                     "--namespace",
                                                     "--workers",
+                                                    "--domains-per-worker",
                                                     "--dns-server",
                                                     "--log-level",
                                                     "--log-format"};
@@ -282,6 +285,10 @@ Result<OperatorOptions> ParseOptions(const std::vector<std::string>& args) {
       auto n = ParseIntFlag(f.name, f.value, 1, 256);
       if (!n.ok()) return Fail(n.error().message);
       o.workers = *n;
+    } else if (f.name == "--domains-per-worker") {
+      auto n = ParseIntFlag(f.name, f.value, 1, 1024);
+      if (!n.ok()) return Fail(n.error().message);
+      o.domains_per_worker = *n;
     } else if (f.name == "--namespace") {
       if (!namespaces_from_flags) o.namespaces.clear();
       namespaces_from_flags = true;
@@ -319,6 +326,7 @@ Flags (a flag overrides the --config file):
   --leader-election-id NAME          default maildomain-operator
   --namespace NS                     repeatable; default all namespaces
   --workers N                        default 4
+  --domains-per-worker N             MailDomains in flight per worker (default 16)
   --dns-server HOST[:PORT]           repeatable; default /etc/resolv.conf
   --log-level LEVEL                  trace|debug|info|warn|error (default info)
   --log-format json|text             default text

@@ -35,6 +35,9 @@ struct OperatorOptions {
   std::vector<std::string> domain_zones = {"dbl.spamhaus.org", "multi.uribl.com",
                                            "multi.surbl.org"};
   int workers = 4;
+  // MailDomains each worker keeps in flight, their DNS questions sent together
+  // (report/interleaved.h); 1 checks one at a time.
+  int domains_per_worker = 16;
   std::vector<std::string> namespaces;  // empty = all
   LeaderElectionOptions leader_election;
   std::string metrics_bind_address = ":8080";

@@ -315,7 +315,8 @@ TEST(ChartConfigTest, ConfigMapHasEveryDocumentedKeyAndTheDocumentedDefaults) {
   KeyPaths(rendered, "", rendered_keys);
   KeyPaths(documented, "", documented_keys);
   EXPECT_EQ(rendered_keys, documented_keys);
-  for (const char* section : {"dns", "checks", "blacklists", "workers", "namespaces"}) {
+  for (const char* section :
+       {"dns", "checks", "blacklists", "workers", "domainsPerWorker", "namespaces"}) {
     EXPECT_EQ(ToJson(rendered[section]), ToJson(documented[section])) << section;
   }
   // The chart's own choices: the Lease named after the release, JSON logs for collectors.

@@ -13,6 +13,7 @@ TEST(OperatorOptionsTest, DefaultsMatchTheDocs) {
   EXPECT_EQ(o->metrics_bind_address, ":8080");
   EXPECT_EQ(o->health_probe_bind_address, ":8081");
   EXPECT_EQ(o->workers, 4);
+  EXPECT_EQ(o->domains_per_worker, 16);
   EXPECT_EQ(o->default_interval, std::chrono::hours(1));
   EXPECT_EQ(o->ip_zones.size(), 5u);
   EXPECT_EQ(o->domain_zones.size(), 3u);
@@ -30,6 +31,7 @@ dns:
 checks: {defaultInterval: 30m}
 blacklists: {ipZones: [bl.test], domainZones: []}
 workers: 8
+domainsPerWorker: 3
 namespaces: [mail, team-a]
 leaderElection: {enabled: true, leaseDuration: 20s}
 log: {format: json}
@@ -44,6 +46,7 @@ log: {format: json}
   EXPECT_EQ(o.ip_zones, std::vector<std::string>{"bl.test"});
   EXPECT_TRUE(o.domain_zones.empty());
   EXPECT_EQ(o.workers, 8);
+  EXPECT_EQ(o.domains_per_worker, 3);
   EXPECT_EQ(o.namespaces.size(), 2u);
   EXPECT_TRUE(o.leader_election.enabled);
   EXPECT_EQ(o.leader_election.lease_duration, std::chrono::seconds(20));
@@ -64,6 +67,7 @@ TEST(OperatorOptionsTest, ConfigErrorsNameTheKey) {
            {"checks: {defaultInterval: soon}",
             "config.yaml: checks.defaultInterval: invalid duration"},
            {"workers: 0", "config.yaml: workers: must be between 1 and 256"},
+           {"domainsPerWorker: 0", "config.yaml: domainsPerWorker: must be between 1 and 1024"},
            {"dns: {cache: {maxBytes: -1}}",
             "config.yaml: dns.cache.maxBytes: must be between 0 and 2147483647"},
            {"namespaces: {a: b}", "config.yaml: namespaces: expected a list of strings"},
@@ -85,9 +89,10 @@ TEST(OperatorOptionsTest, FlagsOverrideTheFile) {
     out << "workers: 8\nnamespaces: [a]\ndns: {servers: [\"10.0.0.1\"]}\n";
   }
   auto o = ParseOptions({"--config", path, "--workers=2", "--namespace", "b", "--namespace=c",
-                         "--leader-elect", "--log-format", "json"});
+                         "--leader-elect", "--log-format", "json", "--domains-per-worker=1"});
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_EQ(o->workers, 2);
+  EXPECT_EQ(o->domains_per_worker, 1);
   EXPECT_EQ(o->namespaces, (std::vector<std::string>{"b", "c"}));
   EXPECT_EQ(o->dns_servers, std::vector<std::string>{"10.0.0.1"});
   EXPECT_TRUE(o->leader_election.enabled);
@@ -98,6 +103,8 @@ TEST(OperatorOptionsTest, RejectsBadFlags) {
   EXPECT_EQ(ParseOptions({"--bogus"}).error().message, "unknown argument \"--bogus\" (see --help)");
   EXPECT_EQ(ParseOptions({"--workers"}).error().message, "--workers: missing value");
   EXPECT_FALSE(ParseOptions({"--workers", "many"}).ok());
+  EXPECT_FALSE(ParseOptions({"--domains-per-worker", "0"}).ok());
+  EXPECT_FALSE(ParseOptions({"--domains-per-worker", "2000"}).ok());
   EXPECT_FALSE(ParseOptions({"--log-format", "xml"}).ok());
   EXPECT_FALSE(ParseOptions({"--config", "/nonexistent/config.yaml"}).ok());
 }

@@ -88,6 +88,7 @@ blacklists:
   ipZones: {{ toJson .Values.config.blacklists.ipZones }}
   domainZones: {{ toJson .Values.config.blacklists.domainZones }}
 workers: {{ int .Values.config.workers }}
+domainsPerWorker: {{ int .Values.config.domainsPerWorker }}
 namespaces: {{ toJson .Values.watchNamespaces }}
 leaderElection:
   enabled: {{ include "maildomain-operator.leaderElect" . }}
