@@ -5,8 +5,10 @@
 // counts the unique questions and writes them in dnsperf's format, so dnsperf can time the
 // server on exactly that mix (bench/run.sh records once, untimed, then times passes without).
 //   mdo-bench-fleet --server 127.0.0.1:5300 --domains domains.txt --selectors s1,s2
-//       --ip-zones a,b --domain-zones c,d [--workers 4] [--dump-questions FILE]
-//       [--check-threads N]
+//       --ip-zones a,b --domain-zones c,d [--workers 4] [--in-flight 16]
+//       [--dump-questions FILE] [--check-threads N]
+// --in-flight N keeps N domains in flight per worker, their questions sent together
+// (report::RunChecksInterleaved, as the operator's --domains-per-worker); 1: one at a time.
 // --check-threads N runs SPF beside the other checks on a pool of N threads, as the CLI does
 // (default: none, every check of a domain on its worker, as the operator does).
 #include <algorithm>
@@ -27,6 +29,7 @@
 #include "dns/make_resolver.h"
 #include "report/check_pool.h"
 #include "report/domain_report.h"
+#include "report/interleaved.h"
 
 namespace mdo::bench {
 namespace {
@@ -110,6 +113,9 @@ int Main(int argc, char** argv) {
   auto ip_zones = SplitCommas(flags.Get("ip-zones"));
   auto domain_zones = SplitCommas(flags.Get("domain-zones"));
   int workers = static_cast<int>(flags.GetInt("workers", 4));
+  dns::InterleaverOptions interleaved;
+  interleaved.in_flight = static_cast<std::size_t>(flags.GetInt("in-flight", 16));
+  interleaved.min_batch = static_cast<std::size_t>(flags.GetInt("min-batch", 64));
 
   std::vector<api::MailDomainSpec> specs;
   std::ifstream in(flags.Get("domains"));
@@ -162,13 +168,26 @@ int Main(int argc, char** argv) {
   for (int w = 0; w < workers; ++w) {
     threads.emplace_back([&] {
       std::map<std::string, std::uint64_t> local;
-      for (std::size_t i = next++; i < specs.size(); i = next++) {
-        auto report = report::RunChecks(resolver, specs[i], report_options);
+      auto tally = [&local](const report::DomainReport& report) {
         ++local[std::string("domain:") + std::string(checks::ToString(report.status))];
         for (const auto& [kind, block] : report.checks) {
           ++local[std::string(report::ToString(kind)) + ":" +
                   std::string(checks::ToString(block.status))];
           for (const auto& finding : block.findings) ++local["finding:" + finding.code];
+        }
+      };
+      if (interleaved.in_flight > 1) {
+        report::RunChecksInterleaved(
+            resolver,
+            [&]() -> const api::MailDomainSpec* {
+              const std::size_t i = next++;
+              return i < specs.size() ? &specs[i] : nullptr;
+            },
+            report_options, interleaved,
+            [&](const api::MailDomainSpec&, report::DomainReport report) { tally(report); });
+      } else {
+        for (std::size_t i = next++; i < specs.size(); i = next++) {
+          tally(report::RunChecks(resolver, specs[i], report_options));
         }
       }
       std::lock_guard lock(mu);
@@ -181,7 +200,8 @@ int Main(int argc, char** argv) {
 
   auto stats = (*cache)->stats();
   auto n = static_cast<double>(specs.size());
-  std::printf("domains=%zu\nworkers=%d\nwall_s=%.3f\n", specs.size(), workers, wall);
+  std::printf("domains=%zu\nworkers=%d\nin_flight=%zu\nwall_s=%.3f\n", specs.size(), workers,
+              interleaved.in_flight, wall);
   std::printf("questions=%llu\nupstream_queries=%llu\n",
               static_cast<unsigned long long>(stats.queries),
               static_cast<unsigned long long>(stats.upstream_queries));

@@ -6,7 +6,7 @@ pass (expected 0), and API requests per reconcile in that second pass (kube-test
 GET /admin/requests; maildomain_reconcile_total from the operator's metrics).
 
 Usage: operator_bench.py --kts BIN --operator BIN --fleet DIR --dns-port P --work DIR
-                         [--count N] [--workers 4] [--crd FILE] [--timeout S]
+                         [--count N] [--workers 4] [--domains-per-worker 16] [--crd FILE] [--timeout S]
                          [--config FILE] [--wrap "heaptrack -o OUT"]
 Prints key=value lines.
 """
@@ -94,6 +94,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--domains-per-worker", type=int, default=16)
     ap.add_argument("--crd", default="crds/mailops.dev_maildomains.yaml")
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--config", help="the operator's --config file (e.g. a smaller DNS cache)")
@@ -152,6 +153,7 @@ def main():
         op = subprocess.Popen(args.wrap.split() + [args.operator, "--kubeconfig", kubeconfig,
                                "--dns-server", f"127.0.0.1:{args.dns_port}",
                                "--workers", str(args.workers),
+                               "--domains-per-worker", str(args.domains_per_worker),
                                "--metrics-bind-address", f"127.0.0.1:{metrics_port}",
                                "--health-probe-bind-address", f"127.0.0.1:{health_port}",
                                "--log-level", "warn"] + config,

@@ -8,7 +8,8 @@
 #   BENCH_WORK    generated fleets, Knot state, raw outputs [$BENCH_BUILD/work]
 #   BENCH_REPEAT  runs per benchmark [3]
 #   BENCH_SIZES   fleet sizes [1000 10000]
-#   BENCH_WORKERS domains checked at once, as the operator's --workers [4]
+#   BENCH_WORKERS checking threads, as the operator's --workers [4]
+#   BENCH_DOMAINS_PER_WORKER  domains in flight per thread, as --domains-per-worker [16]
 #   BENCH_DNS_PASSES  passes over the query mix for the DNS engine benchmark [16]
 #   SPF_CASES     SPF cases for mdo and libspf2 [3000]; Mail::SPF (~30/s) gets MAILSPF_CASES [300]
 set -euo pipefail
@@ -22,6 +23,7 @@ work=${BENCH_WORK:-$build/work}
 repeat=${BENCH_REPEAT:-3}
 sizes=${BENCH_SIZES:-1000 10000}
 workers=${BENCH_WORKERS:-4}
+per_worker=${BENCH_DOMAINS_PER_WORKER:-16}
 # 16 passes (368,000 questions): with 4 (~1 s) one question Knot drops and c-ares retries after
 # 2 s decides the run (dnsperf leaves lost queries out of its rate); docs/dns.md.
 dns_passes=${BENCH_DNS_PASSES:-16}
@@ -126,7 +128,7 @@ domain_zones=$(sed -n 2p "$fleet/lists.txt")
 for n in $sizes; do
   fleet=$(fleet_dir "$n")
   serve "$fleet" "fleet-$n"
-  echo "== fleet of $n domains, $workers workers, $repeat passes (each a fresh process: cold cache)"
+  echo "== fleet of $n domains, $workers workers x $per_worker domains in flight, $repeat passes (each a fresh process: cold cache)"
   # One recording pass first, untimed: the unique questions (and their file for dnsperf). The
   # timed passes run without the recorder, as the operator does.
   fleet_pass() {  # OUT [extra flags]
@@ -134,7 +136,7 @@ for n in $sizes; do
     shift
     "$bin/mdo-bench-fleet" --server "127.0.0.1:$PORT" --domains "$fleet/domains.txt" \
       --selectors s1,s2 --ip-zones "$ip_zones" --domain-zones "$domain_zones" \
-      --workers "$workers" "$@" > "$out"
+      --workers "$workers" --in-flight "$per_worker" "$@" > "$out"
   }
   fleet_pass "$work/fleet-$n-record.out" --dump-questions "$work/fleet-$n-questions.txt"
   u=$(figure "$work/fleet-$n-record.out" unique_questions)
@@ -155,7 +157,7 @@ for n in $sizes; do
   done
   knot_stop
   grep '^status domain:' "$work/fleet-$n-run1.out" | sed 's/^/   /'
-  note "fleet n=$n workers=$workers wall_s=$(median "${walls[@]}") unique=$(median "${uniq[@]}") sent=$(median "${sent[@]}") dnsperf_qps=$(median "${qps[@]}") wall_over_floor=$(median "${ratios[@]}") cpu_ms_per_domain=$(median "${cpus[@]}") peak_rss_mib=$(median "${rsss[@]}")"
+  note "fleet n=$n workers=$workers per_worker=$per_worker wall_s=$(median "${walls[@]}") unique=$(median "${uniq[@]}") sent=$(median "${sent[@]}") dnsperf_qps=$(median "${qps[@]}") wall_over_floor=$(median "${ratios[@]}") cpu_ms_per_domain=$(median "${cpus[@]}") peak_rss_mib=$(median "${rsss[@]}")"
 done
 
 # ---- 4. Operator with N MailDomains in kube-testserver --------------------------------------------
@@ -166,9 +168,10 @@ op_n=${sizes##* }
 if [[ -x "$operator_bin" && -x "$kts_bin" ]]; then
   fleet=$(fleet_dir "$op_n")
   serve "$fleet" "operator-$op_n"
-  echo "== operator: $op_n MailDomains in kube-testserver, --workers $workers, checkInterval 1m"
+  echo "== operator: $op_n MailDomains in kube-testserver, --workers $workers --domains-per-worker $per_worker, checkInterval 1m"
   /usr/bin/python3 bench/operator_bench.py --kts "$kts_bin" --operator "$operator_bin" \
     --fleet "$fleet" --dns-port "$PORT" --work "$work/operator-$op_n" --workers "$workers" \
+    --domains-per-worker "$per_worker" \
     --timeout 900 | tee "$work/operator.out"
   knot_stop
   o="$work/operator.out"

@@ -38,7 +38,7 @@ $1 == "spf" {
 $1 == "fleet" {
   kv()
   n = v["n"]
-  row("fleet " n ": wall s (" v["workers"] " workers)", v["wall_s"], "", "")
+  row("fleet " n ": wall s (" v["workers"] " workers x " v["per_worker"] " in flight)", v["wall_s"], "", "")
   row("fleet " n ": wall / (unique / dnsperf q/s)", v["wall_over_floor"] "x", "<= 1.5x", verdict(v["wall_over_floor"] <= 1.5))
   row("fleet " n ": queries sent / unique questions", v["sent"] " / " v["unique"], "sent <= unique", verdict(v["sent"] + 0 <= v["unique"] + 0))
   row("fleet " n ": queries per domain", sprintf("%.1f", v["sent"] / n), "", "")
