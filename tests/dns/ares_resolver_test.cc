@@ -564,17 +564,38 @@ TEST_F(FaultResolverTest, ShutdownCancelsPendingQuestions) {
   }
 }
 
+// A bound loopback UDP socket that never answers (and no TCP listener); closed when it dies.
+class DeadServer {
+ public:
+  DeadServer() {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd_ < 0) return;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      address_ = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    }
+  }
+  ~DeadServer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DeadServer(const DeadServer&) = delete;
+  DeadServer& operator=(const DeadServer&) = delete;
+  // "127.0.0.1:PORT", or "" if the socket could not be set up.
+  const std::string& address() const { return address_; }
+
+ private:
+  int fd_ = -1;
+  std::string address_;
+};
+
 TEST(AresResolverTest, DeadServerGivesABoundedTimeout) {
-  // A bound UDP socket that never answers (and no TCP listener).
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  auto resolver = MakeAres("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), 200, 2);
+  DeadServer dead;
+  ASSERT_FALSE(dead.address().empty());
+  auto resolver = MakeAres(dead.address(), 200, 2);
   ASSERT_NE(resolver, nullptr);
   for (Path path : kAllPaths) {
     auto start = std::chrono::steady_clock::now();
@@ -586,22 +607,15 @@ TEST(AresResolverTest, DeadServerGivesABoundedTimeout) {
     // assertion; the lower one only says both tries were waited for.
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(550));
   }
-  ::close(fd);
 }
 
 TEST(AresResolverTest, ABatchToADeadServerWaitsOnceNotOncePerWindow) {
   // More questions than a socket keeps on the wire (32), to a server that never answers. Once
   // the first ones time out unanswered, the rest go out at once: the batch waits about two
   // timeouts, where sending window after window would wait seven (2.1 s).
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  auto resolver = MakeAres("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), 300, 1);
+  DeadServer dead;
+  ASSERT_FALSE(dead.address().empty());
+  auto resolver = MakeAres(dead.address(), 300, 1);
   ASSERT_NE(resolver, nullptr);
   std::vector<std::string> names;
   for (int i = 0; i < 200; ++i) names.push_back("q" + std::to_string(i) + ".dead.test");
@@ -613,7 +627,6 @@ TEST(AresResolverTest, ABatchToADeadServerWaitsOnceNotOncePerWindow) {
   ASSERT_EQ(answers.size(), names.size());
   for (const Answer& a : answers) EXPECT_EQ(a.outcome, Outcome::kTimeout) << a.name;
   EXPECT_LT(took, std::chrono::milliseconds(1500));
-  ::close(fd);
 }
 
 TEST(AresResolverTest, NothingListeningIsANetworkError) {

@@ -9,6 +9,7 @@
 
 #include "common/fiber.h"
 #include "dns/memory_resolver.h"
+#include "local_options.h"
 #include "report/report_json.h"
 
 namespace mdo::report {
@@ -54,15 +55,6 @@ std::vector<api::MailDomainSpec> Specs(int domains) {
   return specs;
 }
 
-ReportOptions Options(checks::blacklists::ProbeCache& cache) {
-  ReportOptions o;
-  o.default_ip_zones = {"bl.test"};
-  o.default_domain_zones = {"dbl.test"};
-  o.probe_cache = &cache;
-  o.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1795773600)); };
-  return o;
-}
-
 // Counts the batches that reach it; with `while_waiting`, first does the thread's other work
 // each batch, as the wire resolver does while its answers are on their way.
 class BatchCounter : public dns::Resolver {
@@ -104,7 +96,7 @@ std::map<std::string, std::string> Alone(const std::vector<api::MailDomainSpec>&
   checks::blacklists::ProbeCache cache;
   std::map<std::string, std::string> reports;
   for (const api::MailDomainSpec& spec : specs) {
-    reports[spec.domain] = DumpJson(ToJson(RunChecks(counter, spec, Options(cache))));
+    reports[spec.domain] = DumpJson(ToJson(RunChecks(counter, spec, LocalOptions(cache))));
   }
   *batches = counter.batches;
   return reports;
@@ -134,7 +126,7 @@ Interleaved Together(const std::vector<api::MailDomainSpec>& specs, std::size_t 
         EXPECT_FALSE(Fiber::Inside());
         return next < specs.size() ? &specs[next++] : nullptr;
       },
-      Options(cache), interleaved,
+      LocalOptions(cache), interleaved,
       [&](const api::MailDomainSpec& spec, DomainReport report) {
         EXPECT_FALSE(Fiber::Inside());
         ++out.reported;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "dns/memory_resolver.h"
+#include "local_options.h"
 #include "report/check_pool.h"
 #include "report/domain_report.h"
 #include "report/report_json.h"
@@ -49,15 +50,6 @@ api::MailDomainSpec HealthySpec() {
   spec.dkim.selectors = {"s1"};
   spec.dmarc.minimum_policy = api::DmarcPolicy::kReject;
   return spec;
-}
-
-ReportOptions LocalOptions(checks::blacklists::ProbeCache& cache) {
-  ReportOptions o;
-  o.default_ip_zones = {"bl.test"};
-  o.default_domain_zones = {"dbl.test"};
-  o.probe_cache = &cache;
-  o.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1795773600)); };
-  return o;
 }
 
 // The checks' first questions are asked up front and shared: the SPF record is fetched once for
