@@ -92,11 +92,36 @@ TEST_F(OperatorFaultTest, StatusWriteAnswered429WaitsForRetryAfterThenSucceeds) 
   EXPECT_TRUE(op->process->Running());
 }
 
+// True once the operator's event creations stop: none new over two reads a second apart (the
+// recorder delivers queued events back to back, so a second with none means the queue is empty).
+bool EventsSettled(e2e::Cluster& cluster) {
+  std::size_t last = static_cast<std::size_t>(-1);
+  auto previous = std::chrono::steady_clock::now();
+  return Eventually(
+      [&] {
+        std::size_t creates = 0;
+        for (const json& r : OperatorRequests(cluster, "resource=events")) {
+          if (r.value("verb", "") == "create") ++creates;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (creates != last) {
+          last = creates;
+          previous = now;
+          return false;
+        }
+        return now - previous >= std::chrono::seconds(1);
+      },
+      seconds(60));
+}
+
 TEST_F(OperatorFaultTest, RestartWithStateLossRelistsForgetsAndRecreatesNothing) {
   auto op = cluster_.StartOperator();
   ASSERT_NE(op, nullptr);
   ASSERT_EQ(cluster_.ApplyDemoDomains(), "") << op->Log();
   ASSERT_NE(op->Metrics().find("name=\"healthy\""), std::string::npos);
+  // The first checks' events go out after their status writes, from the recorder's queue: wait
+  // until they are all delivered, so that what follows the restart is the operator's own doing.
+  ASSERT_TRUE(EventsSettled(cluster_)) << op->Log();
   cluster_.Admin("DELETE", "/admin/requests");
 
   // The API server comes back empty: no CRD, no MailDomains, old resourceVersions are gone.
