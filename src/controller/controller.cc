@@ -161,7 +161,7 @@ void MailDomainController::ProcessOne(const std::string& key) {
 }
 
 bool MailDomainController::Stop(std::chrono::milliseconds grace) {
-  queue_.ShutDown();  // workers finish the item in hand, then leave
+  queue_.ShutDown();  // workers finish the items in hand (and what is queued), then leave
   bool finished = true;
   {
     std::unique_lock lock(workers_mutex_);
