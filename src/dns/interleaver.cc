@@ -18,44 +18,41 @@ thread_local Interleaver* running = nullptr;  // whose fiber runs on this thread
 struct Interleaver::State {
   explicit State(InterleaverOptions o) : options(o) {}
 
-  struct Task {
-    std::unique_ptr<Fiber> fiber;
-  };
   // A batch held by a stopped fiber.
   struct Held {
     Resolver* next;
     std::span<const Question> questions;
     std::vector<Answer>* answers;
-    Task* asker;
+    Fiber* asker;
   };
 
   InterleaverOptions options;
-  std::size_t live = 0;                            // tasks started and not finished
-  std::deque<std::unique_ptr<Task>> runnable;      // new, or answered: to be resumed
-  std::map<Task*, std::unique_ptr<Task>> waiting;  // stopped with questions held
-  std::vector<std::unique_ptr<Fiber>> idle;        // finished fibers, their stacks kept for reuse
+  std::size_t live = 0;                              // tasks started and not finished
+  std::deque<std::unique_ptr<Fiber>> runnable;       // new, or answered: to be resumed
+  std::map<Fiber*, std::unique_ptr<Fiber>> waiting;  // stopped with questions held
+  std::vector<std::unique_ptr<Fiber>> idle;          // finished fibers, their stacks kept for reuse
   std::vector<Held> held;
   std::size_t held_questions = 0;
-  Task* current = nullptr;  // the task whose fiber runs now
+  Fiber* current = nullptr;  // the task's fiber that runs now
 
   // Runs one runnable task until it holds questions or finishes; false if none was runnable.
   // Also the work done while a batch is on the wire.
   bool ResumeOne(Interleaver* self) {
     if (runnable.empty()) return false;
-    std::unique_ptr<Task> task = std::move(runnable.front());
+    std::unique_ptr<Fiber> fiber = std::move(runnable.front());
     runnable.pop_front();
-    current = task.get();
+    current = fiber.get();
     Interleaver* outer = running;
     running = self;
-    const bool ended = task->fiber->Resume();
+    const bool ended = fiber->Resume();
     running = outer;
     current = nullptr;
     if (ended) {
-      idle.push_back(std::move(task->fiber));
+      idle.push_back(std::move(fiber));
       --live;
     } else {
-      Task* key = task.get();
-      waiting.emplace(key, std::move(task));
+      Fiber* key = fiber.get();
+      waiting.emplace(key, std::move(fiber));
     }
     return true;
   }
@@ -127,19 +124,19 @@ void Interleaver::Run(const Take& take) {
         break;
       }
       if (!body) break;  // none ready now
-      auto task = std::make_unique<State::Task>();
+      std::unique_ptr<Fiber> fiber;
       if (!s.idle.empty()) {
-        task->fiber = std::move(s.idle.back());
+        fiber = std::move(s.idle.back());
         s.idle.pop_back();
       } else {
-        task->fiber = std::make_unique<Fiber>(s.options.stack_bytes);
+        fiber = std::make_unique<Fiber>(s.options.stack_bytes);
       }
-      if (!task->fiber->ok()) {
+      if (!fiber->ok()) {
         body();  // no stack to be had: this one runs alone, here
         continue;
       }
-      task->fiber->Reset(std::move(body));
-      s.runnable.push_back(std::move(task));
+      fiber->Reset(std::move(body));
+      s.runnable.push_back(std::move(fiber));
       ++s.live;
     }
     if (s.live == 0) {
